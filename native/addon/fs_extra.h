@@ -1,0 +1,16 @@
+// Syscalls Node's fs lacks, exposed synchronously: layer extraction calls them
+// once per tar entry from the thread that already owns the entry's data.
+#pragma once
+#include <napi.h>
+
+namespace hull {
+Napi::Value Mknod(const Napi::CallbackInfo& info);
+Napi::Value Lsetxattr(const Napi::CallbackInfo& info);
+Napi::Value Lgetxattr(const Napi::CallbackInfo& info);
+Napi::Value Llistxattr(const Napi::CallbackInfo& info);
+Napi::Value Openat2(const Napi::CallbackInfo& info);
+Napi::Value Flock(const Napi::CallbackInfo& info);
+Napi::Value Makedev(const Napi::CallbackInfo& info);
+Napi::Value Major(const Napi::CallbackInfo& info);
+Napi::Value Minor(const Napi::CallbackInfo& info);
+}  // namespace hull
