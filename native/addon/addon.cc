@@ -12,6 +12,21 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("makedev", Napi::Function::New(env, hull::Makedev));
   exports.Set("major", Napi::Function::New(env, hull::Major));
   exports.Set("minor", Napi::Function::New(env, hull::Minor));
+  exports.Set("openat", Napi::Function::New(env, hull::OpenAt));
+  exports.Set("mkdirat", Napi::Function::New(env, hull::MkdirAt));
+  exports.Set("unlinkat", Napi::Function::New(env, hull::UnlinkAt));
+  exports.Set("removeAllAt", Napi::Function::New(env, hull::RemoveAllAtFn));
+  exports.Set("linkat", Napi::Function::New(env, hull::LinkAt));
+  exports.Set("fstatatMode", Napi::Function::New(env, hull::FstatatMode));
+  exports.Set("fstatMtime", Napi::Function::New(env, hull::FstatMtime));
+  exports.Set("setMetaAt", Napi::Function::New(env, hull::SetMetaAt));
+  exports.Set("mknodAt", Napi::Function::New(env, hull::MknodAt));
+  exports.Set("symlinkAt", Napi::Function::New(env, hull::SymlinkAt));
+  exports.Set("createFileAt", Napi::Function::New(env, hull::CreateFileAt));
+  exports.Set("writeFileAt", Napi::Function::New(env, hull::WriteFileAt));
+  exports.Set("writeFd", Napi::Function::New(env, hull::WriteFd));
+  exports.Set("finishFile", Napi::Function::New(env, hull::FinishFile));
+  exports.Set("lremovexattr", Napi::Function::New(env, hull::Lremovexattr));
   return exports;
 }
 

@@ -9,6 +9,7 @@
 #include <sys/sysmacros.h>
 #include <sys/file.h>
 #include <sys/xattr.h>
+#include <dirent.h>
 #include <unistd.h>
 
 #include <string>
@@ -161,6 +162,228 @@ Napi::Value Minor(const Napi::CallbackInfo& info) {
   if (!ArgsOk(info, 1)) return info.Env().Undefined();
   dev_t d = static_cast<dev_t>(info[0].As<Napi::Number>().Int64Value());
   return Napi::Number::New(info.Env(), minor(d));
+}
+
+}  // namespace hull
+
+// ---------------------------------------------------------------------------------------------
+// *at helpers for layer extraction (src/image/layer/apply*.ts). Every one takes a directory fd
+// (an O_PATH fd from openat2(RESOLVE_IN_ROOT)) plus a single path component, so the kernel never
+// resolves a path the layer controls outside the rootfs. They return 0 (or an fd) on success and
+// -errno on failure instead of throwing: EEXIST and ENOENT are routine during extraction (an
+// entry replacing an existing path) and exceptions across N-API are costly.
+// ---------------------------------------------------------------------------------------------
+namespace hull {
+namespace {
+
+int Int(const Napi::CallbackInfo& info, size_t i) { return info[i].As<Napi::Number>().Int32Value(); }
+int64_t I64(const Napi::CallbackInfo& info, size_t i) { return info[i].As<Napi::Number>().Int64Value(); }
+Napi::Value Ret(const Napi::CallbackInfo& info, long rc) {
+  return Napi::Number::New(info.Env(), static_cast<double>(rc < 0 ? -errno : rc));
+}
+
+// chown before chmod (chown clears setuid/setgid), then times; AT_SYMLINK_NOFOLLOW throughout.
+int MetaAt(int dirfd, const char* name, int64_t uid, int64_t gid, int64_t mode, int64_t sec, int64_t nsec,
+           bool isLink) {
+  if (fchownat(dirfd, name, static_cast<uid_t>(uid), static_cast<gid_t>(gid), AT_SYMLINK_NOFOLLOW) != 0) return -errno;
+  if (!isLink && mode >= 0 && fchmodat(dirfd, name, static_cast<mode_t>(mode), 0) != 0) return -errno;
+  if (nsec >= 0) {
+    struct timespec ts[2] = {{static_cast<time_t>(sec), static_cast<long>(nsec)},
+                             {static_cast<time_t>(sec), static_cast<long>(nsec)}};
+    if (utimensat(dirfd, name, ts, AT_SYMLINK_NOFOLLOW) != 0) return -errno;
+  }
+  return 0;
+}
+
+int FdMeta(int fd, int64_t uid, int64_t gid, int64_t mode, int64_t sec, int64_t nsec) {
+  if (fchown(fd, static_cast<uid_t>(uid), static_cast<gid_t>(gid)) != 0) return -errno;
+  if (mode >= 0 && fchmod(fd, static_cast<mode_t>(mode)) != 0) return -errno;
+  if (nsec >= 0) {
+    struct timespec ts[2] = {{static_cast<time_t>(sec), static_cast<long>(nsec)},
+                             {static_cast<time_t>(sec), static_cast<long>(nsec)}};
+    if (futimens(fd, ts) != 0) return -errno;
+  }
+  return 0;
+}
+
+int WriteAll(int fd, const uint8_t* p, size_t n) {
+  while (n > 0) {
+    ssize_t w = write(fd, p, n);
+    if (w < 0) {
+      if (errno == EINTR) continue;
+      return -errno;
+    }
+    p += w;
+    n -= static_cast<size_t>(w);
+  }
+  return 0;
+}
+
+// Removes name under dirfd; a directory with everything below it. Never follows a symlink:
+// children are opened with O_NOFOLLOW|O_DIRECTORY relative to their parent's fd.
+int RemoveAllAt(int dirfd, const char* name, int depth) {
+  if (unlinkat(dirfd, name, 0) == 0 || errno == ENOENT) return 0;
+  if (errno != EISDIR && errno != EPERM) return -errno;
+  if (depth > 4096) return -ELOOP;
+  int fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0) return -errno;
+  DIR* d = fdopendir(fd);
+  if (!d) {
+    int e = errno;
+    close(fd);
+    return -e;
+  }
+  int rc = 0;
+  std::vector<std::string> names;
+  while (struct dirent* de = readdir(d)) {
+    if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0) continue;
+    names.emplace_back(de->d_name);
+  }
+  for (const std::string& n : names) {
+    rc = RemoveAllAt(fd, n.c_str(), depth + 1);
+    if (rc != 0) break;
+  }
+  closedir(d);
+  if (rc != 0) return rc;
+  if (unlinkat(dirfd, name, AT_REMOVEDIR) != 0 && errno != ENOENT) return -errno;
+  return 0;
+}
+
+}  // namespace
+
+// openat(dirfd, name, flags, mode) -> fd | -errno
+Napi::Value OpenAt(const Napi::CallbackInfo& info) {
+  if (!ArgsOk(info, 4)) return info.Env().Undefined();
+  std::string name = info[1].As<Napi::String>();
+  return Ret(info, openat(Int(info, 0), name.c_str(), Int(info, 2) | O_CLOEXEC, static_cast<mode_t>(Int(info, 3))));
+}
+
+// mkdirat(dirfd, name, mode) -> 0 | -errno
+Napi::Value MkdirAt(const Napi::CallbackInfo& info) {
+  if (!ArgsOk(info, 3)) return info.Env().Undefined();
+  std::string name = info[1].As<Napi::String>();
+  return Ret(info, mkdirat(Int(info, 0), name.c_str(), static_cast<mode_t>(Int(info, 2))));
+}
+
+// unlinkat(dirfd, name, flags) -> 0 | -errno
+Napi::Value UnlinkAt(const Napi::CallbackInfo& info) {
+  if (!ArgsOk(info, 3)) return info.Env().Undefined();
+  std::string name = info[1].As<Napi::String>();
+  return Ret(info, unlinkat(Int(info, 0), name.c_str(), Int(info, 2)));
+}
+
+// removeAllAt(dirfd, name) -> 0 | -errno: like `rm -rf`, never following symlinks.
+Napi::Value RemoveAllAtFn(const Napi::CallbackInfo& info) {
+  if (!ArgsOk(info, 2)) return info.Env().Undefined();
+  std::string name = info[1].As<Napi::String>();
+  return Napi::Number::New(info.Env(), RemoveAllAt(Int(info, 0), name.c_str(), 0));
+}
+
+// linkat(olddirfd, oldname, newdirfd, newname) -> 0 | -errno (flags 0: a symlink is linked, not followed)
+Napi::Value LinkAt(const Napi::CallbackInfo& info) {
+  if (!ArgsOk(info, 4)) return info.Env().Undefined();
+  std::string oldname = info[1].As<Napi::String>();
+  std::string newname = info[3].As<Napi::String>();
+  return Ret(info, linkat(Int(info, 0), oldname.c_str(), Int(info, 2), newname.c_str(), 0));
+}
+
+// fstatatMode(dirfd, name) -> st_mode | -errno, not following a final symlink.
+Napi::Value FstatatMode(const Napi::CallbackInfo& info) {
+  if (!ArgsOk(info, 2)) return info.Env().Undefined();
+  std::string name = info[1].As<Napi::String>();
+  struct stat st;
+  if (fstatat(Int(info, 0), name.c_str(), &st, AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH) != 0)
+    return Napi::Number::New(info.Env(), -errno);
+  return Napi::Number::New(info.Env(), st.st_mode);
+}
+
+// fstatTimes(fd) -> [mtimeSec, mtimeNsec] | -errno (works on O_PATH fds)
+Napi::Value FstatMtime(const Napi::CallbackInfo& info) {
+  if (!ArgsOk(info, 1)) return info.Env().Undefined();
+  struct stat st;
+  if (fstat(Int(info, 0), &st) != 0) return Napi::Number::New(info.Env(), -errno);
+  Napi::Array a = Napi::Array::New(info.Env(), 2);
+  a.Set(0u, Napi::Number::New(info.Env(), static_cast<double>(st.st_mtim.tv_sec)));
+  a.Set(1u, Napi::Number::New(info.Env(), static_cast<double>(st.st_mtim.tv_nsec)));
+  return a;
+}
+
+// setMetaAt(dirfd, name, uid, gid, mode (-1: skip), sec, nsec (-1: skip), isSymlink) -> 0 | -errno
+Napi::Value SetMetaAt(const Napi::CallbackInfo& info) {
+  if (!ArgsOk(info, 8)) return info.Env().Undefined();
+  std::string name = info[1].As<Napi::String>();
+  return Napi::Number::New(info.Env(), MetaAt(Int(info, 0), name.c_str(), I64(info, 2), I64(info, 3), I64(info, 4),
+                                              I64(info, 5), I64(info, 6), info[7].ToBoolean().Value()));
+}
+
+// mknodAt(dirfd, name, mode incl. S_IF*, dev, uid, gid, sec, nsec) -> 0 | -errno
+Napi::Value MknodAt(const Napi::CallbackInfo& info) {
+  if (!ArgsOk(info, 8)) return info.Env().Undefined();
+  std::string name = info[1].As<Napi::String>();
+  int dirfd = Int(info, 0);
+  mode_t mode = static_cast<mode_t>(I64(info, 2));
+  if (mknodat(dirfd, name.c_str(), mode, static_cast<dev_t>(I64(info, 3))) != 0)
+    return Napi::Number::New(info.Env(), -errno);
+  return Napi::Number::New(info.Env(), MetaAt(dirfd, name.c_str(), I64(info, 4), I64(info, 5), mode & 07777,
+                                              I64(info, 6), I64(info, 7), false));
+}
+
+// symlinkAt(target, dirfd, name, uid, gid, sec, nsec) -> 0 | -errno
+Napi::Value SymlinkAt(const Napi::CallbackInfo& info) {
+  if (!ArgsOk(info, 7)) return info.Env().Undefined();
+  std::string target = info[0].As<Napi::String>();
+  std::string name = info[2].As<Napi::String>();
+  int dirfd = Int(info, 1);
+  if (symlinkat(target.c_str(), dirfd, name.c_str()) != 0) return Napi::Number::New(info.Env(), -errno);
+  return Napi::Number::New(info.Env(),
+                           MetaAt(dirfd, name.c_str(), I64(info, 3), I64(info, 4), -1, I64(info, 5), I64(info, 6), true));
+}
+
+// createFileAt(dirfd, name) -> fd | -errno: O_CREAT|O_EXCL|O_NOFOLLOW, so an existing path
+// (even a dangling symlink) is never written through.
+Napi::Value CreateFileAt(const Napi::CallbackInfo& info) {
+  if (!ArgsOk(info, 2)) return info.Env().Undefined();
+  std::string name = info[1].As<Napi::String>();
+  return Ret(info, openat(Int(info, 0), name.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
+}
+
+// writeFileAt(dirfd, name, data: Buffer, uid, gid, mode, sec, nsec) -> 0 | -errno: a whole
+// small file in one call (create, write, chown, chmod, times, close).
+Napi::Value WriteFileAt(const Napi::CallbackInfo& info) {
+  if (!ArgsOk(info, 8)) return info.Env().Undefined();
+  std::string name = info[1].As<Napi::String>();
+  Napi::Buffer<uint8_t> data = info[2].As<Napi::Buffer<uint8_t>>();
+  int fd = openat(Int(info, 0), name.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+  if (fd < 0) return Napi::Number::New(info.Env(), -errno);
+  int rc = WriteAll(fd, data.Data(), data.Length());
+  if (rc == 0) rc = FdMeta(fd, I64(info, 3), I64(info, 4), I64(info, 5), I64(info, 6), I64(info, 7));
+  if (close(fd) != 0 && rc == 0) rc = -errno;
+  return Napi::Number::New(info.Env(), rc);
+}
+
+// writeFd(fd, data: Buffer) -> 0 | -errno: writes all of data.
+Napi::Value WriteFd(const Napi::CallbackInfo& info) {
+  if (!ArgsOk(info, 2)) return info.Env().Undefined();
+  Napi::Buffer<uint8_t> data = info[1].As<Napi::Buffer<uint8_t>>();
+  return Napi::Number::New(info.Env(), WriteAll(Int(info, 0), data.Data(), data.Length()));
+}
+
+// finishFile(fd, uid, gid, mode, sec, nsec) -> 0 | -errno: metadata then close (always closes).
+Napi::Value FinishFile(const Napi::CallbackInfo& info) {
+  if (!ArgsOk(info, 6)) return info.Env().Undefined();
+  int fd = Int(info, 0);
+  int rc = FdMeta(fd, I64(info, 1), I64(info, 2), I64(info, 3), I64(info, 4), I64(info, 5));
+  if (close(fd) != 0 && rc == 0) rc = -errno;
+  return Napi::Number::New(info.Env(), rc);
+}
+
+
+// lremovexattr(path, name) -> 0 | -errno
+Napi::Value Lremovexattr(const Napi::CallbackInfo& info) {
+  if (!ArgsOk(info, 2)) return info.Env().Undefined();
+  std::string path = info[0].As<Napi::String>();
+  std::string name = info[1].As<Napi::String>();
+  return Ret(info, lremovexattr(path.c_str(), name.c_str()));
 }
 
 }  // namespace hull

@@ -1,0 +1,53 @@
+/**
+ * Runs several tools N times each, interleaved, so that drift on a shared VM (page cache, other
+ * jobs, thermal) hits every tool alike instead of whichever ran last. Only run() is timed.
+ */
+import { execFileSync } from 'node:child_process';
+import { type Summary, summarize } from './stats.js';
+
+export interface Tool<C = unknown> {
+  name: string;
+  /** Untimed preparation of one run (e.g. a fresh bundle path); its result is passed on. */
+  setup?: (run: number) => C | Promise<C>;
+  run: (ctx: C, run: number) => unknown;
+  /** Untimed cleanup of one run. */
+  teardown?: (ctx: C, run: number) => unknown;
+}
+
+export interface Result extends Summary {
+  name: string;
+  /** Wall seconds of each run, in order. */
+  times: number[];
+}
+
+export interface AlternateOptions {
+  // biome-ignore lint/suspicious/noExplicitAny: each tool has its own context type
+  tools: Tool<any>[];
+  runs: number;
+  /** Untimed, before every timed run; defaults to sync(1) so earlier writeback doesn't leak in. */
+  between?: () => unknown;
+  /** Called after each timed run, e.g. to print progress. */
+  onRun?: (name: string, run: number, seconds: number) => void;
+}
+
+export async function alternate(opts: AlternateOptions): Promise<Result[]> {
+  const between = opts.between ?? (() => execFileSync('sync'));
+  const times = opts.tools.map(() => [] as number[]);
+  for (let run = 0; run < opts.runs; run++) {
+    // Reverse the order every other round (ABBA...) so neither tool always goes first.
+    const order = opts.tools.map((_, i) => i);
+    if (run % 2) order.reverse();
+    for (const i of order) {
+      const tool = opts.tools[i]!;
+      const ctx = await tool.setup?.(run);
+      await between();
+      const start = process.hrtime.bigint();
+      await tool.run(ctx, run);
+      const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+      times[i]!.push(seconds);
+      opts.onRun?.(tool.name, run, seconds);
+      await tool.teardown?.(ctx, run);
+    }
+  }
+  return opts.tools.map((t, i) => ({ name: t.name, times: times[i]!, ...summarize(times[i]!) }));
+}

@@ -1,0 +1,29 @@
+/** Plain-text tables for benchmark reports. */
+import type { Result } from './alternate.js';
+
+/** Left-aligns the first column and right-aligns the others. */
+export function formatTable(header: string[], rows: string[][]): string {
+  const all = [header, ...rows];
+  const widths = header.map((_, c) => Math.max(...all.map((r) => (r[c] ?? '').length)));
+  const line = (r: string[]) =>
+    r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join('  ');
+  return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
+}
+
+/** tool, runs, median, min, max and, given the bytes one run processes, MB/s at the median. */
+export function resultsTable(results: Result[], bytes?: number): string {
+  const header = ['tool', 'runs', 'median s', 'min s', 'max s'];
+  if (bytes !== undefined) header.push('MB/s');
+  const rows = results.map((r) => {
+    const row = [r.name, String(r.runs), r.median.toFixed(3), r.min.toFixed(3), r.max.toFixed(3)];
+    if (bytes !== undefined) row.push((bytes / 1e6 / r.median).toFixed(1));
+    return row;
+  });
+  return formatTable(header, rows);
+}
+
+/** `ratio a/b: X.XX (target ≤ T)`, or n/a when either result is missing. */
+export function ratioLine(a: Result | undefined, b: Result | undefined, names: string, target: number): string {
+  const ratio = a && b ? (a.median / b.median).toFixed(2) : 'n/a';
+  return `ratio ${names}: ${ratio} (target ≤ ${target.toFixed(2)})`;
+}

@@ -1,0 +1,49 @@
+import { withLayoutReference } from '../../transport/open.js';
+import { flag, stringOption } from '../args.js';
+import { type CommandSpec, UsageError } from '../command.js';
+import { layerBar } from '../progress.js';
+
+export const unpackCommand: CommandSpec = {
+  name: 'unpack',
+  summary:
+    'Unpack an image into a runtime bundle: BUNDLE_DIR/rootfs and BUNDLE_DIR/config.json (like umoci unpack). BUNDLE_DIR must not exist or be empty.',
+  usage: 'unpack [OPTIONS] oci:DIR[:TAG]|oci-archive:FILE[:TAG] BUNDLE_DIR',
+  positionals: [2, 2],
+  options: {
+    platform: { type: 'string', description: 'OS/ARCH[/VARIANT] to pick from an index (default: the host)', valueName: 'P' },
+    'max-layer-size': {
+      type: 'string',
+      description: 'refuse layers larger than this uncompressed (bytes, or with k/m/g suffix; default 64g)',
+      valueName: 'SIZE',
+    },
+  },
+  async run(args) {
+    const [source, bundle] = args.positionals as [string, string];
+    const { unpackImage } = await import('../../image/unpack.js');
+    const { parsePlatform } = await import('../../image/platform.js');
+    const platformText = stringOption(args, 'platform');
+    const maxText = stringOption(args, 'max-layer-size');
+    const maxLayerBytes = maxText === undefined ? undefined : parseSize(maxText);
+    const bar = await layerBar(flag(args, 'quiet'), 'unpacking');
+    try {
+      await withLayoutReference(source, 'read', (layout, tag) =>
+        unpackImage(layout, bundle, {
+          tag,
+          platform: platformText ? parsePlatform(platformText) : undefined,
+          maxLayerBytes,
+          onLayer: (done, total, layer) => bar.tick(done, total, layer.digest.slice(7)),
+        }),
+      );
+    } finally {
+      bar.stop();
+    }
+    return 0;
+  },
+};
+
+export function parseSize(text: string): number {
+  const m = /^(\d+)([kmgt]?)b?$/i.exec(text.trim());
+  if (!m) throw new UsageError(`invalid size '${text}': expected bytes or a number with k, m, g or t`);
+  const power = ' kmgt'.indexOf((m[2] || ' ').toLowerCase());
+  return Number(m[1]) * 1024 ** power;
+}
