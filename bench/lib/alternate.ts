@@ -18,6 +18,8 @@ export interface Result extends Summary {
   name: string;
   /** Wall seconds of each run, in order. */
   times: number[];
+  /** Set when a run threw: the tool is dropped from later rounds, the other tools carry on. */
+  error?: Error;
 }
 
 export interface AlternateOptions {
@@ -28,26 +30,36 @@ export interface AlternateOptions {
   between?: () => unknown;
   /** Called after each timed run, e.g. to print progress. */
   onRun?: (name: string, run: number, seconds: number) => void;
+  /** Called when a tool's run throws (it is then dropped). */
+  onError?: (name: string, run: number, error: Error) => void;
 }
 
 export async function alternate(opts: AlternateOptions): Promise<Result[]> {
   const between = opts.between ?? (() => execFileSync('sync'));
   const times = opts.tools.map(() => [] as number[]);
+  const errors: (Error | undefined)[] = opts.tools.map(() => undefined);
   for (let run = 0; run < opts.runs; run++) {
     // Reverse the order every other round (ABBA...) so neither tool always goes first.
     const order = opts.tools.map((_, i) => i);
     if (run % 2) order.reverse();
     for (const i of order) {
       const tool = opts.tools[i]!;
+      if (errors[i]) continue;
       const ctx = await tool.setup?.(run);
-      await between();
-      const start = process.hrtime.bigint();
-      await tool.run(ctx, run);
-      const seconds = Number(process.hrtime.bigint() - start) / 1e9;
-      times[i]!.push(seconds);
-      opts.onRun?.(tool.name, run, seconds);
-      await tool.teardown?.(ctx, run);
+      try {
+        await between();
+        const start = process.hrtime.bigint();
+        await tool.run(ctx, run);
+        const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+        times[i]!.push(seconds);
+        opts.onRun?.(tool.name, run, seconds);
+      } catch (err) {
+        errors[i] = err instanceof Error ? err : new Error(String(err));
+        opts.onError?.(tool.name, run, errors[i]!);
+      } finally {
+        await tool.teardown?.(ctx, run);
+      }
     }
   }
-  return opts.tools.map((t, i) => ({ name: t.name, times: times[i]!, ...summarize(times[i]!) }));
+  return opts.tools.map((t, i) => ({ name: t.name, times: times[i]!, ...summarize(times[i]!), error: errors[i] }));
 }

@@ -15,6 +15,7 @@ export function resultsTable(results: Result[], bytes?: number): string {
   const header = ['tool', 'runs', 'median s', 'min s', 'max s'];
   if (bytes !== undefined) header.push('MB/s');
   const rows = results.map((r) => {
+    if (r.error) return [r.name, String(r.runs), 'failed', '', '', ...(bytes === undefined ? [] : [''])];
     const row = [r.name, String(r.runs), r.median.toFixed(3), r.min.toFixed(3), r.max.toFixed(3)];
     if (bytes !== undefined) row.push((bytes / 1e6 / r.median).toFixed(1));
     return row;
@@ -24,6 +25,6 @@ export function resultsTable(results: Result[], bytes?: number): string {
 
 /** `ratio a/b: X.XX (target ≤ T)`, or n/a when either result is missing. */
 export function ratioLine(a: Result | undefined, b: Result | undefined, names: string, target: number): string {
-  const ratio = a && b ? (a.median / b.median).toFixed(2) : 'n/a';
+  const ratio = a && b && !a.error && !b.error ? (a.median / b.median).toFixed(2) : 'n/a';
   return `ratio ${names}: ${ratio} (target ≤ ${target.toFixed(2)})`;
 }

@@ -145,7 +145,11 @@ class ChildProcessDuplex extends Duplex {
         return;
       }
       const why =
-        code === 0 ? 'exited before reading all its input' : signal ? `was killed by ${signal}` : `exited with status ${code}`;
+        code === 0
+          ? 'exited before reading all its input'
+          : signal
+            ? `was killed by ${signal}`
+            : `exited with status ${code}`;
       const detail = this.stderr.trim().replace(/\s+/g, ' ');
       this.destroy(
         new HullError('ZSTD_FAILED', `${what} failed: zstd ${why}${detail ? `: ${detail}` : ''}`, { section: SECTION }),

@@ -119,7 +119,8 @@ describe('bad input: one clear line, a non-zero exit, nothing changed', () => {
     const manifest = JSON.parse(ok('hull', ['inspect', '--raw', `oci:${copy}:bb`]).stdout);
     const blob = join(copy, 'blobs/sha256', manifest.layers[0].digest.slice(7));
     const bytes = readFileSync(blob);
-    bytes[bytes.length - 20] ^= 0xff;
+    const at = bytes.length - 20;
+    bytes[at] = bytes[at]! ^ 0xff;
     writeFileSync(blob, bytes);
     const before = snapshotDir(copy);
     const bundle = join(work, 'b2');

@@ -74,10 +74,14 @@ function reservedResources(image: ImageConfig): SpecResources | undefined {
  */
 export function convertImageConfig(image: ImageConfig, rootfsDir: string, opts: ConvertOptions = {}): RuntimeSpec {
   if (image.os !== 'linux') {
-    throw new HullError('IMAGE_CONFIG_INVALID', `image os is ${JSON.stringify(image.os)}; only linux images can be run`, {
-      jsonPath: '$.os',
-      section: 'image-spec/config.md#properties',
-    });
+    throw new HullError(
+      'IMAGE_CONFIG_INVALID',
+      `image os is ${JSON.stringify(image.os)}; only linux images can be run`,
+      {
+        jsonPath: '$.os',
+        section: 'image-spec/config.md#properties',
+      },
+    );
   }
   const terminal = opts.terminal ?? true;
   const spec = defaultSpec({ terminal, rootless: opts.rootless ?? false });
@@ -111,3 +115,6 @@ export function convertImageConfig(image: ImageConfig, rootfsDir: string, opts: 
   if (Object.keys(annotations).length > 0) spec.annotations = annotations;
   return spec;
 }
+
+// Re-exported so callers converting and writing a bundle need one import.
+export { writeBundleConfig } from './write.js';

@@ -33,7 +33,9 @@ export function readRootfsFile(rootfsDir: string, rel: string): string | undefin
     try {
       const st = fstatSync(fd);
       if (!st.isFile()) {
-        throw new HullError('ROOTFS_FILE_INVALID', `${rootfsDir}/${rel}: not a regular file`, { file: `${rootfsDir}/${rel}` });
+        throw new HullError('ROOTFS_FILE_INVALID', `${rootfsDir}/${rel}: not a regular file`, {
+          file: `${rootfsDir}/${rel}`,
+        });
       }
       if (st.size > MAX_SIZE) {
         throw new HullError('ROOTFS_FILE_INVALID', `${rootfsDir}/${rel}: larger than ${MAX_SIZE} bytes`, {

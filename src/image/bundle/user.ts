@@ -102,11 +102,15 @@ export function resolveUser(userSpec: string | undefined, rootfsDir: string): Re
     } else {
       const g = readGroups().find((e) => e.name === group);
       if (!g) {
-        throw new HullError('USER_UNKNOWN', `Config.User ${JSON.stringify(spec)}: no group "${group}" in ${groupFile}`, {
-          file: groupFile,
-          jsonPath: '$.config.User',
-          section: SECTION,
-        });
+        throw new HullError(
+          'USER_UNKNOWN',
+          `Config.User ${JSON.stringify(spec)}: no group "${group}" in ${groupFile}`,
+          {
+            file: groupFile,
+            jsonPath: '$.config.User',
+            section: SECTION,
+          },
+        );
       }
       result.gid = g.gid;
     }

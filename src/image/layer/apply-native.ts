@@ -66,6 +66,7 @@ export const ENOENT = constants.errno.ENOENT;
 export const EEXIST = constants.errno.EEXIST;
 export const ENOTDIR = constants.errno.ENOTDIR;
 export const EOPNOTSUPP = constants.errno.EOPNOTSUPP;
+export const EPERM = constants.errno.EPERM;
 export const AT_REMOVEDIR = 0x200;
 export const O_CLOEXEC = 0o2000000;
 export const O_DIRECTORY = 0o200000;

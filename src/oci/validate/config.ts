@@ -4,10 +4,10 @@
  * field MAY be null, which means absent.
  */
 import type { ValidationProblem } from '../../errors.js';
+import { digestProblem } from '../digest.js';
 import { Checker, childPath, Int, type JsonObject } from './checker.js';
 import { checkAnnotations } from './descriptor.js';
 import { isEnvEntry, isRfc3339 } from './grammar.js';
-import { digestProblem } from '../digest.js';
 
 const SECTION = 'image-spec/config.md#properties';
 const DIFF_ID_SECTION = 'image-spec/config.md#layer-diffid';
@@ -23,7 +23,13 @@ function checkCreated(c: Checker, obj: JsonObject, path: string): void {
 }
 
 /** A `map[string]struct{}` serialization: every value an object (usually `{}`). */
-function checkSet(c: Checker, obj: JsonObject, key: string, path: string, checkKey?: (k: string, p: string) => void): void {
+function checkSet(
+  c: Checker,
+  obj: JsonObject,
+  key: string,
+  path: string,
+  checkKey?: (k: string, p: string) => void,
+): void {
   const set = c.object(obj, key, path, SECTION);
   if (!set) return;
   const base = childPath(path, key);
@@ -40,7 +46,8 @@ function checkExecConfig(c: Checker, cfg: JsonObject, path: string): void {
   checkSet(c, cfg, 'ExposedPorts', path, (k, p) => {
     const m = EXPOSED_PORT.exec(k);
     const port = m ? Number(m[1]) : 0;
-    if (!m || port < 1 || port > 65535) c.report(p, SECTION, `'${k}' is not 'port', 'port/tcp' or 'port/udp' (port 1-65535)`);
+    if (!m || port < 1 || port > 65535)
+      c.report(p, SECTION, `'${k}' is not 'port', 'port/tcp' or 'port/udp' (port 1-65535)`);
   });
   c.stringArray(cfg, 'Env', path, SECTION, {}, (entry, p) => {
     if (!isEnvEntry(entry)) c.report(p, SECTION, `'${entry}' is not in the format VARNAME=VARVALUE`);

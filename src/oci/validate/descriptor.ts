@@ -33,7 +33,13 @@ export function checkMediaType(
 }
 
 /** A digest field checked against descriptor.md#digests. */
-export function checkDigest(c: Checker, obj: JsonObject, key: string, path: string, required = true): string | undefined {
+export function checkDigest(
+  c: Checker,
+  obj: JsonObject,
+  key: string,
+  path: string,
+  required = true,
+): string | undefined {
   const value = c.field(obj, key, path, DIGEST_SECTION, { required });
   if (value === undefined) return undefined;
   const problem = digestProblem(value);
@@ -45,7 +51,13 @@ export function checkDigest(c: Checker, obj: JsonObject, key: string, path: stri
 }
 
 /** annotations.md#rules: a map of string keys to string values (values may be empty). */
-export function checkAnnotations(c: Checker, obj: JsonObject, key: string, path: string, section = ANNOTATION_SECTION): void {
+export function checkAnnotations(
+  c: Checker,
+  obj: JsonObject,
+  key: string,
+  path: string,
+  section = ANNOTATION_SECTION,
+): void {
   c.stringMap(obj, key, path, section);
 }
 

@@ -70,7 +70,9 @@ export function isAbsolutePath(value: string): boolean {
 // optional -pre.release and +build identifiers.
 const NUM = '(?:0|[1-9]\\d*)';
 const PRE_ID = '(?:0|[1-9]\\d*|\\d*[A-Za-z-][0-9A-Za-z-]*)';
-const SEMVER = new RegExp(`^(${NUM})\\.(${NUM})\\.(${NUM})(?:-${PRE_ID}(?:\\.${PRE_ID})*)?(?:\\+[0-9A-Za-z-]+(?:\\.[0-9A-Za-z-]+)*)?$`);
+const SEMVER = new RegExp(
+  `^(${NUM})\\.(${NUM})\\.(${NUM})(?:-${PRE_ID}(?:\\.${PRE_ID})*)?(?:\\+[0-9A-Za-z-]+(?:\\.[0-9A-Za-z-]+)*)?$`,
+);
 
 /** The major version of a SemVer 2.0.0 string, or undefined when it is not one. */
 export function semverMajor(value: string): number | undefined {

@@ -11,7 +11,8 @@ const REF_NAME_SECTION = 'image-spec/annotations.md#pre-defined-annotation-keys'
 /** image-layout.md#oci-layout-file: an object with a string `imageLayoutVersion`. */
 export function validateOciLayoutFile(doc: unknown, file: string): ValidationProblem[] {
   const c = new Checker(file);
-  if (c.isObject(doc, '$', LAYOUT_SECTION)) c.string(doc, 'imageLayoutVersion', '$', LAYOUT_SECTION, { required: true });
+  if (c.isObject(doc, '$', LAYOUT_SECTION))
+    c.string(doc, 'imageLayoutVersion', '$', LAYOUT_SECTION, { required: true });
   return c.problems;
 }
 

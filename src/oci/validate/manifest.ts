@@ -14,7 +14,8 @@ const MANIFEST_TYPES: readonly string[] = [MediaType.imageManifest, MediaType.do
 /** schemaVersion: image-spec/manifest.md and image-index.md both require exactly 2. */
 export function checkSchemaVersion(c: Checker, doc: JsonObject, section: string): void {
   const value = c.field(doc, 'schemaVersion', '$', section, { required: true });
-  if (value !== undefined && value !== 2) c.report('$.schemaVersion', section, `must be 2, not ${JSON.stringify(value)}`);
+  if (value !== undefined && value !== 2)
+    c.report('$.schemaVersion', section, `must be 2, not ${JSON.stringify(value)}`);
 }
 
 /** A document's own `mediaType`, which when present must be one of `allowed`. */
@@ -36,7 +37,11 @@ export function checkManifest(c: Checker, doc: unknown): void {
   // An artifact whose config is the empty descriptor MUST say what it is in artifactType.
   const configType = (config as JsonObject | undefined)?.mediaType;
   if (configType === MediaType.emptyJSON && artifactType === undefined && doc.artifactType === undefined)
-    c.report('$.artifactType', ARTIFACT_SECTION, `'artifactType' is required when config.mediaType is ${MediaType.emptyJSON}`);
+    c.report(
+      '$.artifactType',
+      ARTIFACT_SECTION,
+      `'artifactType' is required when config.mediaType is ${MediaType.emptyJSON}`,
+    );
 
   // layers: each item a descriptor. An empty array is allowed: "SHOULD have at least one entry".
   const layers = c.array(doc, 'layers', '$', SECTION, { required: true });
