@@ -15,8 +15,6 @@ export interface ImportOptions {
   sourceDateEpoch?: number;
   platform?: Platform;
   config?: ImageExecConfig;
-  /** Recorded as the history entry's created_by. */
-  createdBy?: string;
 }
 
 export interface ImportResult {
@@ -42,7 +40,9 @@ export async function importRootfs(layout: ImageLayout, rootfsDir: string, opts:
     ...(platform.variant ? { variant: platform.variant } : {}),
     config: opts.config ?? {},
     rootfs: { type: 'layers', diff_ids: [diffID] },
-    history: [{ created, created_by: opts.createdBy ?? 'hull import' }],
+    // Like podman import's `ADD file:<digest> in /`: names the content, not a local path, so the
+    // same tree gives the same config wherever it is imported from.
+    history: [{ created, created_by: `hull import: ADD file:${diffID.slice(diffID.indexOf(':') + 1)} in /` }],
   };
   const config = await layout.putJSON(imageConfig, MediaType.imageConfig);
   const manifestDoc: ImageManifest = {

@@ -61,7 +61,6 @@ export async function unpackImage(layout: ImageLayout, bundleDir: string, opts: 
   try {
     const rootfs = join(bundleDir, 'rootfs');
     mkdirSync(rootfs, { mode: 0o755 });
-    let done = 0;
     await applyLayers(
       rootfs,
       manifest.layers.map((layer, i) => ({
@@ -70,7 +69,7 @@ export async function unpackImage(layout: ImageLayout, bundleDir: string, opts: 
       })),
       {
         maxBytes: opts.maxLayerBytes,
-        onLayerDone: () => opts.onLayer?.(++done, manifest.layers.length, manifest.layers[done - 1]!),
+        onLayerDone: (i) => opts.onLayer?.(i + 1, manifest.layers.length, manifest.layers[i]!),
       },
     );
     const spec = convertImageConfig(config, rootfs);

@@ -5,7 +5,7 @@
  * of the rootfs, headers lying about their size, and lazily generated "bombs".
  */
 import { Readable } from 'node:stream';
-import { createGzip, createGunzip } from 'node:zlib';
+import { createGunzip, createGzip } from 'node:zlib';
 
 export type TarType = 'file' | 'dir' | 'symlink' | 'link' | 'char' | 'block' | 'fifo';
 
@@ -193,7 +193,10 @@ export interface HostileCase {
   mustReject?: boolean;
 }
 
-const t = (entries: TarSpec[]): (() => Readable) => () => streamOf(tarOf(entries));
+const t =
+  (entries: TarSpec[]): (() => Readable) =>
+  () =>
+    streamOf(tarOf(entries));
 
 /**
  * The corpus, for a rootfs at SANDBOX/rootfs: every case must leave everything outside the
@@ -206,7 +209,12 @@ export function hostileCases(sandbox: string): HostileCase[] {
     { name: 'absolute path', layers: [t([{ name: '/abs/evil', body: 'x' }])] },
     {
       name: 'symlink to / then write through it',
-      layers: [t([{ name: 'escape', type: 'symlink', linkname: '/' }, { name: 'escape/sentinel', body: 'pwned' }])],
+      layers: [
+        t([
+          { name: 'escape', type: 'symlink', linkname: '/' },
+          { name: 'escape/sentinel', body: 'pwned' },
+        ]),
+      ],
     },
     {
       name: 'symlink to ../../.. then write through it',
@@ -220,7 +228,12 @@ export function hostileCases(sandbox: string): HostileCase[] {
     },
     {
       name: 'symlinked parent dir pointing outside (absolute host path)',
-      layers: [t([{ name: 'etc', type: 'symlink', linkname: sandbox }, { name: 'etc/sentinel', body: 'pwned' }])],
+      layers: [
+        t([
+          { name: 'etc', type: 'symlink', linkname: sandbox },
+          { name: 'etc/sentinel', body: 'pwned' },
+        ]),
+      ],
     },
     {
       name: 'symlink chain pointing outside',
@@ -241,13 +254,21 @@ export function hostileCases(sandbox: string): HostileCase[] {
     },
     {
       name: 'dangling symlink then a file at its path',
-      layers: [t([{ name: 'dl', type: 'symlink', linkname: `${sandbox}/new-file` }, { name: 'dl', body: 'pwned' }])],
+      layers: [
+        t([
+          { name: 'dl', type: 'symlink', linkname: `${sandbox}/new-file` },
+          { name: 'dl', body: 'pwned' },
+        ]),
+      ],
     },
     {
       name: 'dir entry over a symlink to outside, then a child',
       layers: [
         t([{ name: 'd', type: 'symlink', linkname: '../' }]),
-        t([{ name: 'd/', type: 'dir', mode: 0o777 }, { name: 'd/sentinel', body: 'pwned' }]),
+        t([
+          { name: 'd/', type: 'dir', mode: 0o777 },
+          { name: 'd/sentinel', body: 'pwned' },
+        ]),
       ],
     },
     { name: 'hardlink to /etc/passwd', layers: [t([{ name: 'passwd', type: 'link', linkname: '/etc/passwd' }])] },
@@ -257,7 +278,12 @@ export function hostileCases(sandbox: string): HostileCase[] {
     },
     {
       name: 'hardlink through a symlinked dir to outside',
-      layers: [t([{ name: 's', type: 'symlink', linkname: '../..' }, { name: 'hl', type: 'link', linkname: 's/sentinel' }])],
+      layers: [
+        t([
+          { name: 's', type: 'symlink', linkname: '../..' },
+          { name: 'hl', type: 'link', linkname: 's/sentinel' },
+        ]),
+      ],
     },
     {
       name: 'hardlink to the rootfs itself',
@@ -265,13 +291,28 @@ export function hostileCases(sandbox: string): HostileCase[] {
       mustReject: true,
       rejectCode: 'LAYER_INVALID',
     },
-    { name: 'whiteout .wh...', layers: [t([{ name: '.wh...', body: '' }])], mustReject: true, rejectCode: 'LAYER_INVALID' },
-    { name: 'whiteout .wh..', layers: [t([{ name: 'sub/.wh..', body: '' }])], mustReject: true, rejectCode: 'LAYER_INVALID' },
+    {
+      name: 'whiteout .wh...',
+      layers: [t([{ name: '.wh...', body: '' }])],
+      mustReject: true,
+      rejectCode: 'LAYER_INVALID',
+    },
+    {
+      name: 'whiteout .wh..',
+      layers: [t([{ name: 'sub/.wh..', body: '' }])],
+      mustReject: true,
+      rejectCode: 'LAYER_INVALID',
+    },
     { name: 'whiteout ../.wh.x', layers: [t([{ name: '../.wh.sentinel', body: '' }])] },
     { name: 'whiteout ..\\/.wh.x', layers: [t([{ name: '..\\/.wh.sentinel', body: '' }])] },
     {
       name: 'whiteout through a symlink to outside',
-      layers: [t([{ name: 'up', type: 'symlink', linkname: '../../' }, { name: 'up/.wh.sentinel', body: '' }])],
+      layers: [
+        t([
+          { name: 'up', type: 'symlink', linkname: '../../' },
+          { name: 'up/.wh.sentinel', body: '' },
+        ]),
+      ],
     },
     {
       name: 'opaque whiteout through a symlink to outside',
@@ -353,8 +394,14 @@ export function hostileCases(sandbox: string): HostileCase[] {
     {
       name: 'symlink swapped in a later layer',
       layers: [
-        t([{ name: 'd/', type: 'dir' }, { name: 'd/x', body: 'inside' }]),
-        t([{ name: 'd', type: 'symlink', linkname: '/../../../' }, { name: 'd/sentinel', body: 'pwned' }]),
+        t([
+          { name: 'd/', type: 'dir' },
+          { name: 'd/x', body: 'inside' },
+        ]),
+        t([
+          { name: 'd', type: 'symlink', linkname: '/../../../' },
+          { name: 'd/sentinel', body: 'pwned' },
+        ]),
       ],
     },
     {

@@ -136,8 +136,7 @@ describe('interop: umoci-built layers', () => {
 
     umoci('unpack', '--image', `${work}/L:t`, join(work, 'theirs'));
     const theirs = join(work, 'theirs', 'rootfs');
-    // The rootfs directory itself: umoci's layers carry a "./" entry for it, which both apply,
-    // but umoci creates the bundle's rootfs 0700 before applying... keep it compared anyway.
+    // Everything is compared, the rootfs directory itself included (both apply the layers' "./").
     const diffs = diffManifests(treeManifest(ours, { mtime: true }), treeManifest(theirs, { mtime: true }), [
       'hull',
       'umoci',

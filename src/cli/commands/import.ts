@@ -63,7 +63,6 @@ other string is the shell form (/bin/sh -c STRING), and repeating the flag gives
           sourceDateEpoch,
           platform,
           config,
-          createdBy: `hull import ${rootfs}`,
         }),
       );
     });
@@ -80,7 +79,10 @@ function execConfig(args: Parameters<CommandSpec['run']>[0]): ImageExecConfig {
   if (entrypoint.length) config.Entrypoint = parseCommandLine(entrypoint, '--entrypoint');
   const env = listOption(args, 'env');
   for (const e of env) if (!/^[^=]+=/.test(e)) throw new UsageError(`--env needs K=V, not '${e}'`);
-  config.Env = env.length ? env : ['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'];
+  // Images carry a PATH (docker's and podman's builders add one); keep the caller's if given.
+  config.Env = env.some((e) => e.startsWith('PATH='))
+    ? env
+    : ['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', ...env];
   const workdir = stringOption(args, 'workdir');
   if (workdir !== undefined) config.WorkingDir = workdir;
   const user = stringOption(args, 'user');

@@ -206,17 +206,22 @@ export class LayerApplier implements TarSink {
     const pfd = this.resolver.dirFd(parentKey, true);
     switch (e.type) {
       case 'file':
-        return this.file(e, parentKey, pfd, name, body);
+        this.file(e, parentKey, pfd, name, body);
+        return;
       case 'dir':
-        return this.dir(e, parentKey, pfd, name);
+        this.dir(e, parentKey, pfd, name);
+        return;
       case 'symlink':
-        return this.symlink(e, parentKey, pfd, name);
+        this.symlink(e, parentKey, pfd, name);
+        return;
       case 'link':
-        return this.hardlink(e, parentKey, name, key);
+        this.hardlink(e, parentKey, name, key);
+        return;
       case 'char':
       case 'block':
       case 'fifo':
-        return this.device(e, parentKey, pfd, name);
+        this.device(e, parentKey, pfd, name);
+        return;
     }
   }
 

@@ -50,7 +50,7 @@ const BLOCK = 512;
 const MAX_META = 1 << 20;
 const SECTION = 'image-spec/layer.md#distributable-format';
 
-const enum State {
+enum State {
   Header,
   Body,
   Meta,
@@ -67,7 +67,6 @@ export class TarReader {
   private padding = 0;
   private meta: Buffer[] = [];
   private metaType = '';
-  private streamedEntry = false;
   private pax: Map<string, Buffer> | undefined;
   private longName: string | undefined;
   private longLink: string | undefined;
@@ -118,7 +117,6 @@ export class TarReader {
           off += n;
           this.remaining -= n;
           if (this.remaining === 0) {
-            this.streamedEntry = false;
             this.sink.end();
             this.state = State.Skip;
             this.remaining = this.padding;
@@ -223,7 +221,6 @@ export class TarReader {
       this.remaining = size + this.padding;
     } else {
       this.sink.entry(entry, undefined);
-      this.streamedEntry = true;
       this.state = State.Body;
     }
   }
@@ -270,7 +267,9 @@ export class TarReader {
         type = 'fifo';
         break;
       case 'S':
-        throw this.invalid(`'${name}': GNU sparse entries are not supported (layer.md: sparse files SHOULD NOT be used)`);
+        throw this.invalid(
+          `'${name}': GNU sparse entries are not supported (layer.md: sparse files SHOULD NOT be used)`,
+        );
       default:
         throw this.invalid(`'${name}': unsupported tar entry type '${flag.replace(/[^\x20-\x7e]/g, '?')}'`);
     }
@@ -386,11 +385,6 @@ export class TarReader {
     }
     if (v > Number.MAX_SAFE_INTEGER) throw this.invalid(`absurd ${field} in tar header`);
     return v;
-  }
-
-  /** True while a streamed body is open (for cleanup on errors). */
-  get inBody(): boolean {
-    return this.state === State.Body && this.streamedEntry;
   }
 }
 

@@ -36,6 +36,8 @@ export interface ApplyLayersOptions {
   maxBytes?: number;
   /** Bytes of the next layer to decompress ahead while the current one is applied; default 64 MiB, 0 disables. */
   readAhead?: number;
+  /** Called after each layer is applied, with its position (0-based) and stats: progress display. */
+  onLayerDone?: (index: number, stats: ApplyStats) => void;
 }
 
 export const DEFAULT_MAX_BYTES = 32 * 1024 ** 3;
@@ -91,6 +93,7 @@ export async function applyLayers(
     try {
       const stats = await applyLayer(rootfs, current, { maxBytes: opts.maxBytes, layerLabel: layer.label });
       for (const k of Object.keys(total) as (keyof ApplyStats)[]) total[k] += stats[k];
+      opts.onLayerDone?.(i, stats);
     } catch (err) {
       next?.destroy();
       throw err;

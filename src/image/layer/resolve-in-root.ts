@@ -91,7 +91,13 @@ export class RootResolver {
 
   private open(key: string): number {
     this.opens++;
-    return this.n.openat2(this.rootfd, key, O_PATH | O_DIRECTORY | O_CLOEXEC, 0, RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS);
+    return this.n.openat2(
+      this.rootfd,
+      key,
+      O_PATH | O_DIRECTORY | O_CLOEXEC,
+      0,
+      RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
+    );
   }
 
   /** Forget every cached fd: call after removing a directory or a symlink. */

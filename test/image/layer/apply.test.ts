@@ -24,7 +24,9 @@ import { diffManifests, treeManifest } from '../../helpers/tree-manifest.js';
 const layer = (entries: TarSpec[], chunk?: number): Readable => streamOf(tarOf(entries), chunk);
 
 function gnuTar(dir: string, extra: string[] = []): Readable {
-  const p = spawn('tar', ['-C', dir, '--numeric-owner', ...extra, '-cf', '-', '.'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const p = spawn('tar', ['-C', dir, '--numeric-owner', ...extra, '-cf', '-', '.'], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   return p.stdout;
 }
 
@@ -97,7 +99,16 @@ describe('applyLayer: a plain tar', () => {
       assert.equal(readFileSync(join(dst, 'after'), 'utf8'), 'after');
     }
     const dst = join(tempDir(), 'rootfs');
-    await applyLayer(dst, layer([{ name: 'a/b', body: 'hello' }, { name: 'c', type: 'symlink', linkname: 'a/b' }], 1));
+    await applyLayer(
+      dst,
+      layer(
+        [
+          { name: 'a/b', body: 'hello' },
+          { name: 'c', type: 'symlink', linkname: 'a/b' },
+        ],
+        1,
+      ),
+    );
     assert.equal(readFileSync(join(dst, 'c'), 'utf8'), 'hello');
     assert.equal(statSync(join(dst, 'a')).mode & 0o777, 0o755, 'missing parents are made 0755');
   });
@@ -164,7 +175,10 @@ describe('applyLayer: changesets over lower layers (layer.md#whiteouts)', () => 
         { name: 'a/b/c/foo', body: 'upper' },
         { name: 'a/new', body: 'upper' },
       ];
-      const s = await applyLayer(dst, layer(order === 'before' ? [siblings[0] as TarSpec, marker, ...siblings.slice(1)] : [...siblings, marker]));
+      const s = await applyLayer(
+        dst,
+        layer(order === 'before' ? [siblings[0] as TarSpec, marker, ...siblings.slice(1)] : [...siblings, marker]),
+      );
       assert.equal(s.opaqueWhiteouts, 1);
       assert.deepEqual(ls(join(dst, 'a')), ['b', 'new']);
       assert.deepEqual(ls(join(dst, 'a/b/c')), ['foo']);
@@ -176,7 +190,13 @@ describe('applyLayer: changesets over lower layers (layer.md#whiteouts)', () => 
 
   it('an opaque marker keeps parents of same-layer files the layer does not list', async () => {
     const dst = join(tempDir(), 'rootfs');
-    await applyLayer(dst, layer([{ name: 'a/b/c/bar', body: 'lower' }, { name: 'a/z', body: 'lower' }]));
+    await applyLayer(
+      dst,
+      layer([
+        { name: 'a/b/c/bar', body: 'lower' },
+        { name: 'a/z', body: 'lower' },
+      ]),
+    );
     await applyLayer(dst, layer([{ name: 'a/b/c/foo', body: 'upper' }, { name: 'a/.wh..wh..opq' }]));
     assert.deepEqual(ls(join(dst, 'a')), ['b']);
     assert.deepEqual(ls(join(dst, 'a/b/c')), ['foo']);
@@ -191,8 +211,15 @@ describe('applyLayer: changesets over lower layers (layer.md#whiteouts)', () => 
       { name: 'bin/tool', body: 'tool', mode: 0o755 },
       { name: 'bin/tools/one', body: '1' },
     ]);
-    const l2 = tarOf([{ name: 'etc/.wh.conf' }, { name: 'etc/conf.d/default', body: 'v2' }, { name: 'bin/.wh..wh..opq' }]);
-    const l3 = tarOf([{ name: 'etc/conf', body: 'v3' }, { name: 'bin/tool', body: 'v3', mode: 0o700 }]);
+    const l2 = tarOf([
+      { name: 'etc/.wh.conf' },
+      { name: 'etc/conf.d/default', body: 'v2' },
+      { name: 'bin/.wh..wh..opq' },
+    ]);
+    const l3 = tarOf([
+      { name: 'etc/conf', body: 'v3' },
+      { name: 'bin/tool', body: 'v3', mode: 0o700 },
+    ]);
     await applyLayers(
       dst,
       [l1, l2, l3].map((buf, i) => ({ open: () => streamOf(buf, 100), label: `layer${i}` })),
@@ -213,7 +240,12 @@ describe('applyLayer: changesets over lower layers (layer.md#whiteouts)', () => 
         { name: 'd/child', body: 'c' },
       ]),
     );
-    await applyLayer(dst, layer([{ name: 'd/', type: 'dir', mode: 0o700, uid: 12, gid: 34, mtime: 1_500_000_000, xattrs: { 'user.new': 'y' } }]));
+    await applyLayer(
+      dst,
+      layer([
+        { name: 'd/', type: 'dir', mode: 0o700, uid: 12, gid: 34, mtime: 1_500_000_000, xattrs: { 'user.new': 'y' } },
+      ]),
+    );
     const st = statSync(join(dst, 'd'));
     assert.equal(st.mode & 0o7777, 0o700);
     assert.equal(st.uid, 12);
@@ -253,7 +285,13 @@ describe('applyLayer: changesets over lower layers (layer.md#whiteouts)', () => 
 
   it('hardlinks within a layer and to a lower layer file; writes go through symlinked parents inside the rootfs', async () => {
     const dst = join(tempDir(), 'rootfs');
-    await applyLayer(dst, layer([{ name: 'usr/lib/libc', body: 'libc' }, { name: 'lib', type: 'symlink', linkname: '/usr/lib' }]));
+    await applyLayer(
+      dst,
+      layer([
+        { name: 'usr/lib/libc', body: 'libc' },
+        { name: 'lib', type: 'symlink', linkname: '/usr/lib' },
+      ]),
+    );
     await applyLayer(
       dst,
       layer([

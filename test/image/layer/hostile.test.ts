@@ -56,7 +56,10 @@ describe('hostile layers', () => {
       }
       assert.deepEqual(diffManifests(before, outside(), ['before', 'after']), []);
       assert.equal(readFileSync(join(box, 'sentinel'), 'utf8'), 'original');
-      assert.deepEqual(HOST_PATHS.filter((p) => existsSync(p)), parentBefore);
+      assert.deepEqual(
+        HOST_PATHS.filter((p) => existsSync(p)),
+        parentBefore,
+      );
     });
   }
 
