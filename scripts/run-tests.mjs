@@ -1,10 +1,10 @@
 #!/usr/bin/env node
+import { spawnSync } from 'node:child_process';
 // Runs the compiled test suite with node's built-in runner. Arguments narrow it to files whose
 // path contains one of them (e.g. `npm test -- image/layer`). HULL_SLOW=1 adds the slow tests
 // (debootstrap fixtures) to the default path; they live in files named *.slow.test.js.
 import { readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { spawnSync } from 'node:child_process';
 
 const root = new URL('..', import.meta.url).pathname;
 const testDir = join(root, 'dist', 'test');

@@ -36,7 +36,12 @@ export async function layerBar(quiet: boolean, title: string): Promise<LayerBar>
   if (!progressWanted(quiet)) return { tick() {}, stop() {} };
   const { SingleBar, Presets } = (await import('cli-progress')).default;
   const bar = new SingleBar(
-    { format: `${title} [{bar}] {value}/{total} layers {label}`, hideCursor: true, stream: process.stderr, clearOnComplete: true },
+    {
+      format: `${title} [{bar}] {value}/{total} layers {label}`,
+      hideCursor: true,
+      stream: process.stderr,
+      clearOnComplete: true,
+    },
     Presets.shades_classic,
   );
   let started = false;

@@ -2,10 +2,11 @@
  * `hull import`: a single-layer image from a directory, like `podman import` — one layer, an
  * image config built from the given options, a manifest, and a tag in the layout's index.json.
  */
-import type { ImageLayout } from './layout/layout.js';
-import { packDirectory } from './layer/create.js';
+
 import { type Compression, layerMediaType, MediaType } from '../oci/media-types.js';
 import type { Descriptor, ImageConfig, ImageExecConfig, ImageManifest, Platform } from '../oci/types.js';
+import { packDirectory } from './layer/create.js';
+import type { ImageLayout } from './layout/layout.js';
 import { hostPlatform } from './platform.js';
 
 export interface ImportOptions {

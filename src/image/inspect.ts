@@ -2,10 +2,9 @@
  * What `hull inspect` shows about an image, in the shape `skopeo inspect` prints so scripts
  * that read skopeo's JSON read hull's (Name, Digest, RepoTags, Created, ..., Layers, Env).
  */
-import type { Descriptor } from '../oci/types.js';
+import type { Descriptor, Platform } from '../oci/types.js';
 import type { ImageLayout } from './layout/layout.js';
 import { resolveImage } from './resolve.js';
-import type { Platform } from '../oci/types.js';
 
 export interface InspectOutput {
   Name?: string;

@@ -26,9 +26,13 @@ export function hostPlatform(): Platform {
 export function parsePlatform(text: string): Platform {
   const parts = text.split('/');
   if (parts.length < 2 || parts.length > 3 || parts.some((p) => !/^[a-z0-9._-]+$/.test(p)))
-    throw new HullError('PLATFORM_INVALID', `invalid platform '${text}': expected OS/ARCH[/VARIANT], e.g. linux/amd64`, {
-      section: 'image-spec/image-index.md#image-index-property-descriptions',
-    });
+    throw new HullError(
+      'PLATFORM_INVALID',
+      `invalid platform '${text}': expected OS/ARCH[/VARIANT], e.g. linux/amd64`,
+      {
+        section: 'image-spec/image-index.md#image-index-property-descriptions',
+      },
+    );
   const [os, architecture, variant] = parts as [string, string, string | undefined];
   return variant ? { os, architecture, variant } : { os, architecture };
 }

@@ -6,8 +6,8 @@
 import { createReadStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { pipeline } from 'node:stream/promises';
 import { Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { extract } from 'tar-stream';
 import type { ValidationProblem } from '../errors.js';
 import { DigestingStream, digestOf, digestProblem, parseDigest } from '../oci/digest.js';
@@ -88,11 +88,21 @@ class LayoutValidator {
     try {
       data = await readFile(join(this.dir, file));
     } catch (err) {
-      this.add(from, `${path}.digest`, `${SECTION_LAYOUT}#blobs`, `blob ${file} cannot be read: ${(err as Error).message}`);
+      this.add(
+        from,
+        `${path}.digest`,
+        `${SECTION_LAYOUT}#blobs`,
+        `blob ${file} cannot be read: ${(err as Error).message}`,
+      );
       return undefined;
     }
     if (data.length !== d.size)
-      this.add(file, '$', 'image-spec/descriptor.md#properties', `blob is ${data.length} bytes, descriptor (${from} ${path}) says ${d.size}`);
+      this.add(
+        file,
+        '$',
+        'image-spec/descriptor.md#properties',
+        `blob is ${data.length} bytes, descriptor (${from} ${path}) says ${d.size}`,
+      );
     const actual = digestOf(data, parseDigest(d.digest).algorithm);
     if (actual !== d.digest) {
       this.add(file, '$', SECTION_DIGEST, `content digest ${actual} does not match ${d.digest}`);
@@ -119,7 +129,12 @@ class LayoutValidator {
       }
       const docType = (doc as { mediaType?: unknown }).mediaType;
       if (docType !== undefined && docType !== d.mediaType)
-        this.add(file, '$.mediaType', 'image-spec/descriptor.md#properties', `document says '${String(docType)}' but its descriptor (${from} ${path}) says '${d.mediaType}'`);
+        this.add(
+          file,
+          '$.mediaType',
+          'image-spec/descriptor.md#properties',
+          `document says '${String(docType)}' but its descriptor (${from} ${path}) says '${d.mediaType}'`,
+        );
       if (isIndexType(d.mediaType)) {
         const found = validateIndex(doc, file);
         this.problems.push(...found);
@@ -153,8 +168,12 @@ class LayoutValidator {
       }
     }
     if (config && config.rootfs.diff_ids.length !== m.layers.length)
-      this.add(this.blobFile(m.config.digest), '$.rootfs.diff_ids', 'image-spec/config.md#properties',
-        `${config.rootfs.diff_ids.length} diff_ids for the manifest's ${m.layers.length} layers`);
+      this.add(
+        this.blobFile(m.config.digest),
+        '$.rootfs.diff_ids',
+        'image-spec/config.md#properties',
+        `${config.rootfs.diff_ids.length} diff_ids for the manifest's ${m.layers.length} layers`,
+      );
     for (const [i, layer] of m.layers.entries()) {
       const compression = layerCompression(layer.mediaType);
       if (compression === undefined) {
@@ -164,8 +183,12 @@ class LayoutValidator {
       const diffID = await this.layer(layer, compression, file, `$.layers[${i}]`);
       const expected = config?.rootfs.diff_ids[i];
       if (diffID && expected && diffID !== expected)
-        this.add(this.blobFile(m.config.digest), `$.rootfs.diff_ids[${i}]`, 'image-spec/config.md#layer-diffid',
-          `layer ${layer.digest} uncompressed digest is ${diffID}, not ${expected}`);
+        this.add(
+          this.blobFile(m.config.digest),
+          `$.rootfs.diff_ids[${i}]`,
+          'image-spec/config.md#layer-diffid',
+          `layer ${layer.digest} uncompressed digest is ${diffID}, not ${expected}`,
+        );
     }
   }
 
@@ -175,16 +198,32 @@ class LayoutValidator {
     try {
       await pipeline(createReadStream(join(this.dir, file)), digesting, sink());
     } catch (err) {
-      this.add(from, `${path}.digest`, `${SECTION_LAYOUT}#blobs`, `blob ${file} cannot be read: ${(err as Error).message}`);
+      this.add(
+        from,
+        `${path}.digest`,
+        `${SECTION_LAYOUT}#blobs`,
+        `blob ${file} cannot be read: ${(err as Error).message}`,
+      );
       return;
     }
     this.checkDigest(d, file, from, path, digesting.result());
   }
 
-  private checkDigest(d: Descriptor, file: string, from: string, path: string, got: { digest: string; size: number }): boolean {
+  private checkDigest(
+    d: Descriptor,
+    file: string,
+    from: string,
+    path: string,
+    got: { digest: string; size: number },
+  ): boolean {
     let ok = true;
     if (got.size !== d.size) {
-      this.add(file, '$', 'image-spec/descriptor.md#properties', `blob is ${got.size} bytes, descriptor (${from} ${path}) says ${d.size}`);
+      this.add(
+        file,
+        '$',
+        'image-spec/descriptor.md#properties',
+        `blob is ${got.size} bytes, descriptor (${from} ${path}) says ${d.size}`,
+      );
       ok = false;
     }
     if (got.digest !== d.digest) {
@@ -195,7 +234,12 @@ class LayoutValidator {
   }
 
   /** Verifies a layer blob, decompresses it, parses it as tar; returns its diff_id. */
-  private async layer(d: Descriptor, compression: 'none' | 'gzip' | 'zstd', from: string, path: string): Promise<string | undefined> {
+  private async layer(
+    d: Descriptor,
+    compression: 'none' | 'gzip' | 'zstd',
+    from: string,
+    path: string,
+  ): Promise<string | undefined> {
     const file = this.blobFile(d.digest);
     const blobDigest = new DigestingStream(parseDigest(d.digest).algorithm);
     const diffDigest = new DigestingStream('sha256');
@@ -204,11 +248,17 @@ class LayoutValidator {
       stream.on('end', next);
       stream.resume();
     });
-    const stages = compression === 'none' ? [blobDigest, diffDigest] : [blobDigest, decompressStream(compression), diffDigest];
+    const stages =
+      compression === 'none' ? [blobDigest, diffDigest] : [blobDigest, decompressStream(compression), diffDigest];
     try {
       await pipeline(createReadStream(join(this.dir, file)), ...(stages as [DigestingStream]), tar);
     } catch (err) {
-      this.add(file, '$', 'image-spec/layer.md', `layer cannot be read as a ${compression === 'none' ? '' : `${compression} `}tar: ${(err as Error).message}`);
+      this.add(
+        file,
+        '$',
+        'image-spec/layer.md',
+        `layer cannot be read as a ${compression === 'none' ? '' : `${compression} `}tar: ${(err as Error).message}`,
+      );
       return undefined;
     }
     if (!this.checkDigest(d, file, from, path, blobDigest.result())) return undefined;

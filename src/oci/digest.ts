@@ -116,10 +116,14 @@ export class VerifyingStream extends Transform {
     const actual = this.digester.digest();
     if (actual !== this.expected.digest) {
       cb(
-        new HullError('DIGEST_MISMATCH', `${this.label}: content digest ${actual} does not match ${this.expected.digest}`, {
-          file: this.label,
-          section: 'image-spec/descriptor.md#digests',
-        }),
+        new HullError(
+          'DIGEST_MISMATCH',
+          `${this.label}: content digest ${actual} does not match ${this.expected.digest}`,
+          {
+            file: this.label,
+            section: 'image-spec/descriptor.md#digests',
+          },
+        ),
       );
       return;
     }
@@ -137,7 +141,8 @@ function sizeMismatch(label: string, expected: number, got: number, over: boolea
 
 /** Verifies an in-memory blob against a descriptor's digest and size. */
 export function verifyBuffer(data: Buffer, expected: { digest: string; size: number }, label = expected.digest): void {
-  if (expected.size >= 0 && data.length !== expected.size) throw sizeMismatch(label, expected.size, data.length, data.length > expected.size);
+  if (expected.size >= 0 && data.length !== expected.size)
+    throw sizeMismatch(label, expected.size, data.length, data.length > expected.size);
   const { algorithm } = parseDigest(expected.digest, label);
   const actual = digestOf(data, algorithm);
   if (actual !== expected.digest)

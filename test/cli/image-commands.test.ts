@@ -14,9 +14,26 @@ describe('hull import / inspect / list-tags / unpack', () => {
 
   test('import makes a tagged single-layer image and prints its manifest digest', () => {
     const r = ok('hull', [
-      'import', rootfs, `oci:${layout}:bb`,
-      '--cmd', '["sh","-c","echo hi"]', '--env', 'A=1', '--env', 'PATH=/bin', '--workdir', '/tmp',
-      '--user', 'user', '--label', 'org.example=yes', '--expose', '80', '--stop-signal', 'SIGINT', '--quiet',
+      'import',
+      rootfs,
+      `oci:${layout}:bb`,
+      '--cmd',
+      '["sh","-c","echo hi"]',
+      '--env',
+      'A=1',
+      '--env',
+      'PATH=/bin',
+      '--workdir',
+      '/tmp',
+      '--user',
+      'user',
+      '--label',
+      'org.example=yes',
+      '--expose',
+      '80',
+      '--stop-signal',
+      'SIGINT',
+      '--quiet',
     ]);
     assert.equal(r.stdout, '');
     const r2 = ok('hull', ['import', rootfs, `oci:${layout}:bb2`, '--compression', 'zstd']);

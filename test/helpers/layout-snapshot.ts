@@ -10,7 +10,10 @@ export function snapshotDir(dir: string): Record<string, string> {
     for (const name of readdirSync(abs).sort()) {
       const p = rel ? `${rel}/${name}` : name;
       if (statSync(join(dir, p)).isDirectory()) walk(p);
-      else out[p] = createHash('sha256').update(readFileSync(join(dir, p))).digest('hex');
+      else
+        out[p] = createHash('sha256')
+          .update(readFileSync(join(dir, p)))
+          .digest('hex');
     }
   };
   walk('');

@@ -10,12 +10,23 @@ import { withSpinner } from '../progress.js';
 
 export const importCommand: CommandSpec = {
   name: 'import',
-  summary: 'Make a single-layer image from the contents of ROOTFS_DIR and tag it in an image layout (like podman import).',
+  summary:
+    'Make a single-layer image from the contents of ROOTFS_DIR and tag it in an image layout (like podman import).',
   usage: 'import [OPTIONS] ROOTFS_DIR oci:DIR:TAG|oci-archive:FILE:TAG',
   positionals: [2, 2],
   options: {
-    cmd: { type: 'string', multiple: true, description: 'default command: a JSON array, a shell string, or one argument per flag', valueName: 'CMD' },
-    entrypoint: { type: 'string', multiple: true, description: 'entrypoint, in the same forms as --cmd', valueName: 'EP' },
+    cmd: {
+      type: 'string',
+      multiple: true,
+      description: 'default command: a JSON array, a shell string, or one argument per flag',
+      valueName: 'CMD',
+    },
+    entrypoint: {
+      type: 'string',
+      multiple: true,
+      description: 'entrypoint, in the same forms as --cmd',
+      valueName: 'EP',
+    },
     env: { type: 'string', multiple: true, description: 'environment variable K=V', valueName: 'K=V' },
     workdir: { type: 'string', description: 'working directory', valueName: 'DIR' },
     user: { type: 'string', description: 'user[:group] the process runs as', valueName: 'USER' },
@@ -24,7 +35,11 @@ export const importCommand: CommandSpec = {
     expose: { type: 'string', multiple: true, description: 'exposed port, PORT[/tcp|udp]', valueName: 'PORT' },
     volume: { type: 'string', multiple: true, description: 'volume path', valueName: 'PATH' },
     compression: { type: 'string', description: 'layer compression: gzip (default), zstd or none', valueName: 'ALG' },
-    platform: { type: 'string', description: 'OS/ARCH[/VARIANT] recorded in the config (default: the host)', valueName: 'P' },
+    platform: {
+      type: 'string',
+      description: 'OS/ARCH[/VARIANT] recorded in the config (default: the host)',
+      valueName: 'P',
+    },
     'source-date-epoch': {
       type: 'string',
       description: 'fix created and clamp file times to this Unix time (default: $SOURCE_DATE_EPOCH)',

@@ -11,7 +11,11 @@ export const inspectCommand: CommandSpec = {
   options: {
     raw: { type: 'boolean', description: 'print the manifest bytes as stored' },
     config: { type: 'boolean', description: 'print the image config (with --raw: its bytes as stored)' },
-    platform: { type: 'string', description: 'OS/ARCH[/VARIANT] to pick from an index (default: the host)', valueName: 'P' },
+    platform: {
+      type: 'string',
+      description: 'OS/ARCH[/VARIANT] to pick from an index (default: the host)',
+      valueName: 'P',
+    },
     format: formatOption,
   },
   async run(args) {

@@ -10,7 +10,11 @@ export const unpackCommand: CommandSpec = {
   usage: 'unpack [OPTIONS] oci:DIR[:TAG]|oci-archive:FILE[:TAG] BUNDLE_DIR',
   positionals: [2, 2],
   options: {
-    platform: { type: 'string', description: 'OS/ARCH[/VARIANT] to pick from an index (default: the host)', valueName: 'P' },
+    platform: {
+      type: 'string',
+      description: 'OS/ARCH[/VARIANT] to pick from an index (default: the host)',
+      valueName: 'P',
+    },
     'max-layer-size': {
       type: 'string',
       description: 'refuse layers larger than this uncompressed (bytes, or with k/m/g suffix; default 64g)',

@@ -13,13 +13,17 @@ export function validateBundle(bundleDir: string): ValidationProblem[] {
   try {
     text = readFileSync(file, 'utf8');
   } catch (err) {
-    return [{ file, jsonPath: '$', section: 'runtime-spec/bundle.md', message: `cannot read: ${(err as Error).message}` }];
+    return [
+      { file, jsonPath: '$', section: 'runtime-spec/bundle.md', message: `cannot read: ${(err as Error).message}` },
+    ];
   }
   let doc: unknown;
   try {
     doc = JSON.parse(text);
   } catch (err) {
-    return [{ file, jsonPath: '$', section: 'runtime-spec/config.md', message: `not valid JSON: ${(err as Error).message}` }];
+    return [
+      { file, jsonPath: '$', section: 'runtime-spec/config.md', message: `not valid JSON: ${(err as Error).message}` },
+    ];
   }
   const problems = validateRuntimeConfig(doc, file);
   const root = (doc as { root?: { path?: unknown } }).root;
@@ -30,7 +34,12 @@ export function validateBundle(bundleDir: string): ValidationProblem[] {
       isDir = statSync(rootPath).isDirectory();
     } catch {}
     if (!isDir)
-      problems.push({ file, jsonPath: '$.root.path', section: 'runtime-spec/config.md#root', message: `root filesystem ${rootPath} is not a directory` });
+      problems.push({
+        file,
+        jsonPath: '$.root.path',
+        section: 'runtime-spec/config.md#root',
+        message: `root filesystem ${rootPath} is not a directory`,
+      });
   }
   return problems;
 }

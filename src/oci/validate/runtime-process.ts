@@ -12,7 +12,7 @@ const CAPABILITY_SETS = ['effective', 'bounding', 'inheritable', 'permitted', 'a
 const RLIMIT = /^RLIMIT_[A-Z]+$/;
 
 export function checkProcess(c: Checker, process: JsonObject, path: string): void {
-  const terminal = c.boolean(process, 'terminal', path, RS.process);
+  c.boolean(process, 'terminal', path, RS.process);
   const consoleSize = c.object(process, 'consoleSize', path, RS.process);
   if (consoleSize) {
     const p = childPath(path, 'consoleSize');
