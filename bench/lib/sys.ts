@@ -1,6 +1,6 @@
 /** Process and filesystem helpers shared by the benchmarks. */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statfsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -62,4 +62,23 @@ export function flag(argv: string[], name: string): string | undefined {
   if (i < 0) return undefined;
   const v = argv[i + 1];
   return v === undefined || v.startsWith('--') ? '' : v;
+}
+
+/**
+ * CPU seconds (user, sys) of this process's waited-for children so far — /proc/self/stat
+ * cutime and cstime, which include their own waited-for descendants (zstd helpers...). The
+ * delta around a run is that run's CPU cost, whatever threads it used.
+ */
+export function childCpu(): { user: number; sys: number } {
+  const stat = readFileSync('/proc/self/stat', 'utf8');
+  // Fields after the parenthesised command name; cutime and cstime are fields 16 and 17.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const tick = 100; // USER_HZ: 100 on every Linux architecture node supports
+  return { user: Number(fields[13]) / tick, sys: Number(fields[14]) / tick };
+}
+
+/** Bytes free for an unprivileged user on the filesystem holding `path`. */
+export function freeBytes(path: string): number {
+  const s = statfsSync(path);
+  return s.bavail * s.bsize;
 }

@@ -10,21 +10,30 @@ export function formatTable(header: string[], rows: string[][]): string {
   return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
 }
 
-/** tool, runs, median, min, max and, given the bytes one run processes, MB/s at the median. */
+/**
+ * tool, runs, wall median/min/max, CPU medians (user+sys, user, sys of the child processes) and,
+ * given the bytes one run processes, MB/s at the wall median.
+ */
 export function resultsTable(results: Result[], bytes?: number): string {
-  const header = ['tool', 'runs', 'median s', 'min s', 'max s'];
+  const header = ['tool', 'runs', 'median s', 'min s', 'max s', 'cpu s', 'user s', 'sys s'];
   if (bytes !== undefined) header.push('MB/s');
   const rows = results.map((r) => {
-    if (r.error) return [r.name, String(r.runs), 'failed', '', '', ...(bytes === undefined ? [] : [''])];
-    const row = [r.name, String(r.runs), r.median.toFixed(3), r.min.toFixed(3), r.max.toFixed(3)];
+    if (r.error) return [r.name, String(r.runs), 'failed', ...header.slice(3).map(() => '')];
+    const row = [
+      r.name,
+      String(r.runs),
+      ...[r.median, r.min, r.max, r.cpuTotal, r.cpuUser, r.cpuSys].map((x) => x.toFixed(3)),
+    ];
     if (bytes !== undefined) row.push((bytes / 1e6 / r.median).toFixed(1));
     return row;
   });
   return formatTable(header, rows);
 }
 
-/** `ratio a/b: X.XX (target ≤ T)`, or n/a when either result is missing. */
+/** `ratio a/b: X.XX (target ≤ T), cpu X.XX`, or n/a when either result is missing. */
 export function ratioLine(a: Result | undefined, b: Result | undefined, names: string, target: number): string {
-  const ratio = a && b && !a.error && !b.error ? (a.median / b.median).toFixed(2) : 'n/a';
-  return `ratio ${names}: ${ratio} (target ≤ ${target.toFixed(2)})`;
+  const both = a && b && !a.error && !b.error;
+  const ratio = both ? (a.median / b.median).toFixed(2) : 'n/a';
+  const cpu = both && b.cpuTotal > 0 ? (a.cpuTotal / b.cpuTotal).toFixed(2) : 'n/a';
+  return `ratio ${names}: ${ratio} wall (target ≤ ${target.toFixed(2)}), ${cpu} cpu`;
 }

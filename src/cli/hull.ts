@@ -25,6 +25,22 @@ const commands: Record<string, { summary: string; load: Loader }> = {
     summary: 'list the tags of an image layout',
     load: async () => (await import('./commands/list-tags.js')).listTagsCommand,
   },
+  copy: {
+    summary: 'copy an image between transports (docker://, oci:, oci-archive:, docker-archive:)',
+    load: async () => (await import('./commands/copy.js')).copyCommand,
+  },
+  login: {
+    summary: 'log in to a registry (credentials in auth.json, as podman and skopeo keep them)',
+    load: async () => (await import('./commands/login.js')).loginCommand,
+  },
+  logout: {
+    summary: 'remove the credentials of a registry',
+    load: async () => (await import('./commands/logout.js')).logoutCommand,
+  },
+  registry: {
+    summary: 'run a distribution-spec registry (serve) and collect its garbage (gc)',
+    load: async () => (await import('./commands/registry.js')).registryCommand,
+  },
   validate: {
     summary: 'validate an image layout or a runtime bundle',
     load: async () => (await import('./commands/validate.js')).validateCommand,
