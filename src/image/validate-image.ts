@@ -88,27 +88,20 @@ class LayoutValidator {
     try {
       data = await readFile(join(this.dir, file));
     } catch (err) {
-      this.add(
-        from,
-        `${path}.digest`,
-        `${SECTION_LAYOUT}#blobs`,
-        `blob ${file} cannot be read: ${(err as Error).message}`,
-      );
+      this.unreadable(file, from, path, err);
       return undefined;
     }
-    if (data.length !== d.size)
-      this.add(
-        file,
-        '$',
-        'image-spec/descriptor.md#properties',
-        `blob is ${data.length} bytes, descriptor (${from} ${path}) says ${d.size}`,
-      );
-    const actual = digestOf(data, parseDigest(d.digest).algorithm);
-    if (actual !== d.digest) {
-      this.add(file, '$', SECTION_DIGEST, `content digest ${actual} does not match ${d.digest}`);
-      return undefined;
-    }
-    return data;
+    const got = { digest: digestOf(data, parseDigest(d.digest).algorithm), size: data.length };
+    return this.checkDigest(d, file, from, path, got) ? data : undefined;
+  }
+
+  private unreadable(file: string, from: string, path: string, err: unknown): void {
+    this.add(
+      from,
+      `${path}.digest`,
+      `${SECTION_LAYOUT}#blobs`,
+      `blob ${file} cannot be read: ${(err as Error).message}`,
+    );
   }
 
   async descriptor(d: Descriptor, from: string, path: string): Promise<void> {
@@ -198,12 +191,7 @@ class LayoutValidator {
     try {
       await pipeline(createReadStream(join(this.dir, file)), digesting, sink());
     } catch (err) {
-      this.add(
-        from,
-        `${path}.digest`,
-        `${SECTION_LAYOUT}#blobs`,
-        `blob ${file} cannot be read: ${(err as Error).message}`,
-      );
+      this.unreadable(file, from, path, err);
       return;
     }
     this.checkDigest(d, file, from, path, digesting.result());
