@@ -1,4 +1,4 @@
-import { withLayoutReference } from '../../transport/open.js';
+import { parseReference } from '../../transport/reference.js';
 import { flag, outputFormat, stringOption } from '../args.js';
 import { type CommandSpec, formatOption } from '../command.js';
 import { printJSON } from '../output.js';
@@ -6,32 +6,68 @@ import { printJSON } from '../output.js';
 export const inspectCommand: CommandSpec = {
   name: 'inspect',
   summary: 'Show an image: digest, created, platform, layers, env and labels, as skopeo inspect prints them.',
-  usage: 'inspect [OPTIONS] oci:DIR[:TAG]|oci-archive:FILE[:TAG]',
+  usage: 'inspect [OPTIONS] oci:DIR[:TAG]|oci-archive:FILE[:TAG]|docker://NAME[:TAG|@DIGEST]|docker-archive:FILE',
   positionals: [1, 1],
   options: {
-    raw: { type: 'boolean', description: 'print the manifest bytes as stored' },
+    raw: { type: 'boolean', description: 'print the manifest (or index) bytes as stored' },
     config: { type: 'boolean', description: 'print the image config (with --raw: its bytes as stored)' },
     platform: {
       type: 'string',
       description: 'OS/ARCH[/VARIANT] to pick from an index (default: the host)',
       valueName: 'P',
     },
+    'tls-verify': { type: 'string', description: 'docker://: verify TLS (false: also allow http)', valueName: 'BOOL' },
+    creds: { type: 'string', description: 'docker://: credentials USER:PASSWORD', valueName: 'CREDS' },
+    authfile: { type: 'string', description: 'docker://: auth.json to read credentials from', valueName: 'FILE' },
+    'no-tags': { type: 'boolean', description: 'docker://: do not list the repository tags (RepoTags)' },
     format: formatOption,
   },
   async run(args) {
     const [source] = args.positionals as [string];
     outputFormat(args, ['json'], 'json');
-    const { inspectImage } = await import('../../image/inspect.js');
     const { parsePlatform } = await import('../../image/platform.js');
     const platformText = stringOption(args, 'platform');
-    const result = await withLayoutReference(source, 'read', (layout, tag) =>
-      inspectImage(layout, { tag, platform: platformText ? parsePlatform(platformText) : undefined }),
-    );
+    const platform = platformText ? parsePlatform(platformText) : undefined;
+    const ref = parseReference(source);
+    let result: { output: unknown; manifestBytes: Buffer; configBytes: Buffer; topBytes?: Buffer };
+    if (ref.transport === 'oci' || ref.transport === 'oci-archive') {
+      const { inspectImage } = await import('../../image/inspect.js');
+      const { withLayoutReference } = await import('../../transport/open.js');
+      result = await withLayoutReference(source, 'read', (layout, tag) => inspectImage(layout, { tag, platform }));
+    } else {
+      const { openSource } = await import('../../transport/image-source.js');
+      const { inspectSource } = await import('../../transport/inspect-source.js');
+      const { remoteOptions } = await import('../../transport/remote-flags.js');
+      const remote = remoteOptions(
+        stringOption(args, 'tls-verify'),
+        stringOption(args, 'creds'),
+        stringOption(args, 'authfile'),
+        { tls: '--tls-verify', creds: '--creds' },
+      );
+      const src = await openSource(ref, source, remote);
+      try {
+        let name: string | undefined;
+        let repoTags: string[] | undefined;
+        if (ref.transport === 'docker') {
+          name = `${ref.registry}/${ref.repository}`;
+          const wantTags = !flag(args, 'no-tags') && !flag(args, 'raw') && !flag(args, 'config');
+          if (wantTags)
+            repoTags = await (src as unknown as { client: { listTags(): Promise<string[]> } }).client.listTags();
+        }
+        if (flag(args, 'raw') && !flag(args, 'config')) {
+          process.stdout.write((await src.getManifest()).bytes);
+          return 0;
+        }
+        result = await inspectSource(src, { platform, name, repoTags });
+      } finally {
+        await src.close();
+      }
+    }
     if (flag(args, 'config')) {
       if (flag(args, 'raw')) process.stdout.write(result.configBytes);
       else printJSON(JSON.parse(result.configBytes.toString('utf8')));
     } else if (flag(args, 'raw')) {
-      process.stdout.write(result.manifestBytes);
+      process.stdout.write(result.topBytes ?? result.manifestBytes);
     } else {
       printJSON(result.output);
     }
