@@ -4,16 +4,15 @@
  * layer blob is verified against its digest and its uncompressed bytes against the config's
  * diff_id; any failure removes what the unpack created, so no half-made bundle is left.
  */
-import { mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { mkdirSync, openSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { pipeline, type Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import { HullError, isErrno } from '../errors.js';
-import { VerifyingStream } from '../oci/digest.js';
 import { layerCompression } from '../oci/media-types.js';
 import type { Descriptor, Platform } from '../oci/types.js';
 import { convertImageConfig, writeBundleConfig } from './bundle/convert.js';
-import { decompressStream } from './compression.js';
 import { applyLayers } from './layer/apply.js';
+import { decodeLayer } from './layer/decode.js';
 import type { ImageLayout } from './layout/layout.js';
 import { resolveImage } from './resolve.js';
 
@@ -32,7 +31,10 @@ export interface UnpackResult {
   bundle: string;
 }
 
-/** The layer's blob, verified, decompressed, and verified again against its diff_id. */
+/**
+ * The layer's blob, verified, decompressed, and verified again against its diff_id — all in a
+ * worker thread (layer/decode.ts), so the main thread only parses the tar and writes files.
+ */
 function openLayer(layout: ImageLayout, layer: Descriptor, diffID: string | undefined): Readable {
   const compression = layerCompression(layer.mediaType);
   if (!compression)
@@ -40,13 +42,36 @@ function openLayer(layout: ImageLayout, layer: Descriptor, diffID: string | unde
       file: layer.digest,
       section: 'image-spec/manifest.md#image-manifest-property-descriptions',
     });
-  const blob = layout.openBlob(layer);
-  const decompressed = compression === 'none' ? blob : pipeline(blob, decompressStream(compression), () => {});
-  if (!diffID) return decompressed;
-  return pipeline(decompressed, new VerifyingStream({ digest: diffID, size: -1 }, `layer ${layer.digest} (diff_id)`), () => {});
+  const path = layout.blobPath(layer.digest);
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch (err) {
+    if (!isErrno(err, 'ENOENT')) throw err;
+    // The same error as ImageLayout.openBlob's.
+    throw new HullError(
+      'BLOB_UNKNOWN',
+      `blob ${layer.digest} is not in the image layout ${layout.dir} (${path} does not exist)`,
+      {
+        file: path,
+        section: 'image-spec/image-layout.md#blobs',
+        cause: err,
+      },
+    );
+  }
+  return decodeLayer({
+    fd,
+    compression,
+    blob: { digest: layer.digest, size: layer.size, label: path },
+    diff: diffID ? { digest: diffID, label: `layer ${layer.digest} (diff_id)` } : undefined,
+  });
 }
 
-export async function unpackImage(layout: ImageLayout, bundleDir: string, opts: UnpackOptions = {}): Promise<UnpackResult> {
+export async function unpackImage(
+  layout: ImageLayout,
+  bundleDir: string,
+  opts: UnpackOptions = {},
+): Promise<UnpackResult> {
   const image = await resolveImage(layout, { tag: opts.tag, platform: opts.platform });
   const { manifest, config } = image;
   const diffIDs = config.rootfs.diff_ids;
@@ -54,7 +79,11 @@ export async function unpackImage(layout: ImageLayout, bundleDir: string, opts: 
     throw new HullError(
       'CONFIG_INVALID',
       `image config has ${diffIDs.length} diff_ids but the manifest has ${manifest.layers.length} layers`,
-      { file: config.rootfs ? image.configDescriptor.digest : undefined, jsonPath: '$.rootfs.diff_ids', section: 'image-spec/config.md#properties' },
+      {
+        file: config.rootfs ? image.configDescriptor.digest : undefined,
+        jsonPath: '$.rootfs.diff_ids',
+        section: 'image-spec/config.md#properties',
+      },
     );
 
   const created = prepareBundleDir(bundleDir);
@@ -94,9 +123,16 @@ function prepareBundleDir(dir: string): boolean {
   try {
     entries = readdirSync(dir);
   } catch (err) {
-    throw new HullError('BUNDLE_INVALID', `bundle path ${dir} exists and is not a directory`, { file: dir, cause: err });
+    throw new HullError('BUNDLE_INVALID', `bundle path ${dir} exists and is not a directory`, {
+      file: dir,
+      cause: err,
+    });
   }
   if (entries.length)
-    throw new HullError('BUNDLE_EXISTS', `bundle directory ${dir} is not empty; unpack needs a new or empty directory`, { file: dir });
+    throw new HullError(
+      'BUNDLE_EXISTS',
+      `bundle directory ${dir} is not empty; unpack needs a new or empty directory`,
+      { file: dir },
+    );
   return false;
 }

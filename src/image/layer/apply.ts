@@ -88,13 +88,16 @@ export async function applyLayers(
   for (let i = 0; i < layers.length; i++) {
     const layer = layers[i] as LayerSource;
     const current = next as ReturnType<typeof prefetch>;
-    // Start decompressing the next layer now; it fills at most readAhead bytes meanwhile.
-    next = i + 1 < layers.length ? prefetch((layers[i + 1] as LayerSource).open(), readAhead) : undefined;
+    next = undefined;
     try {
+      // Start decompressing the next layer now; it fills at most readAhead bytes meanwhile.
+      // (Inside the try: if opening it fails, the current layer's stream is destroyed too.)
+      next = i + 1 < layers.length ? prefetch((layers[i + 1] as LayerSource).open(), readAhead) : undefined;
       const stats = await applyLayer(rootfs, current, { maxBytes: opts.maxBytes, layerLabel: layer.label });
       for (const k of Object.keys(total) as (keyof ApplyStats)[]) total[k] += stats[k];
       opts.onLayerDone?.(i, stats);
     } catch (err) {
+      current.destroy();
       next?.destroy();
       throw err;
     }
