@@ -1,0 +1,120 @@
+/*
+ * Namespaces (config-linux.md#namespaces) and the fork that makes the container's init: joining
+ * by path, CLONE_NEW* for new ones (a new pid namespace only applies to children, so the
+ * container's process is this fork, pid 1 inside), the parent writing the user namespace maps
+ * (config-linux.md#user-namespace-mappings) and the cgroup joins while the child waits.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "init.h"
+#include "util.h"
+
+void op_setns(const struct op *op) {
+  const char *path = fstr(op, 1);
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) die_errno("open namespace %s", path);
+  if (setns(fd, (int)fll(op, 0)) < 0) die_errno("setns %s", path);
+  close(fd);
+}
+
+pid_t op_clone(const struct op *op, int *release_fd) {
+  int p[2];
+  if (pipe2(p, O_CLOEXEC) < 0) die_errno("pipe");
+  unsigned long flags = (unsigned long)fll(op, 0);
+  /* A fork that lands in the new namespaces; with CLONE_NEWPID the child is pid 1 there. */
+  pid_t pid = (pid_t)syscall(SYS_clone, flags | SIGCHLD, NULL, NULL, NULL, NULL);
+  if (pid < 0) die_errno("clone into new namespaces (flags %#lx)", flags);
+  if (pid == 0) {
+    close(p[1]);
+    *release_fd = p[0];
+    return 0;
+  }
+  close(p[0]);
+  *release_fd = p[1];
+  return pid;
+}
+
+static void write_map(pid_t child, const char *file, const char *map) {
+  char path[64];
+  snprintf(path, sizeof path, "/proc/%d/%s", child, file);
+  if (write_file(path, map) < 0) {
+    kill(child, SIGKILL);
+    die_errno("write %s", path);
+  }
+}
+
+static int g_child;
+static void forward(int sig) { kill(g_child, sig); }
+
+void parent_ops(const struct plan *plan, uint32_t from, pid_t child, int release_fd) {
+  int monitor = 0;
+  char pidbuf[32];
+  snprintf(pidbuf, sizeof pidbuf, "%d", child);
+  for (uint32_t i = from; i < plan->nops; i++) {
+    const struct op *op = &plan->ops[i];
+    switch (op->code) {
+      case OP_UID_MAP: write_map(child, "uid_map", fstr(op, 0)); break;
+      case OP_GID_MAP: write_map(child, "gid_map", fstr(op, 0)); break;
+      case OP_CGROUP_JOIN:
+        if (write_file(fstr(op, 0), pidbuf) < 0) {
+          kill(child, SIGKILL);
+          die_errno("join cgroup %s", fstr(op, 0));
+        }
+        break;
+      case OP_MONITOR: monitor = 1; break;
+      default: break;
+    }
+  }
+  char line[48];
+  snprintf(line, sizeof line, "pid %d\n", child);
+  write_all(g_sync_out, line, strlen(line));
+  write_all(release_fd, "1", 1);
+  close(release_fd);
+  close(g_sync_out);
+  close(g_sync_in);
+  g_sync_out = g_sync_in = -1;
+  if (!monitor) _exit(0);
+  /* `run` in the foreground: stay as the init's parent so its exit status can be reported;
+   * signals sent to this process (or its process group, e.g. ^C) go to the container. */
+  g_child = child;
+  struct sigaction sa = {.sa_handler = forward};
+  sigemptyset(&sa.sa_mask);
+  int sigs[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH};
+  for (size_t i = 0; i < sizeof sigs / sizeof *sigs; i++) sigaction(sigs[i], &sa, NULL);
+  int status;
+  for (;;) {
+    pid_t r = waitpid(child, &status, 0);
+    if (r == child) break;
+    if (r < 0 && errno != EINTR) _exit(255);
+  }
+  if (WIFEXITED(status)) _exit(WEXITSTATUS(status));
+  if (WIFSIGNALED(status)) _exit(128 + WTERMSIG(status));
+  _exit(255);
+}
+
+void wait_release(int release_fd) {
+  char c;
+  ssize_t n;
+  do n = read(release_fd, &c, 1);
+  while (n < 0 && errno == EINTR);
+  if (n != 1) _exit(1); /* the parent failed and reported why */
+  close(release_fd);
+}
+
+void op_unshare(const struct op *op) {
+  if (unshare((int)fll(op, 0)) < 0) die_errno("unshare %#llx", fll(op, 0));
+}
+
+void op_userns_root(void) {
+  if (setresgid(0, 0, 0) < 0) die_errno("setresgid 0 in the user namespace");
+  if (setresuid(0, 0, 0) < 0) die_errno("setresuid 0 in the user namespace");
+}

@@ -1,0 +1,106 @@
+/**
+ * Starting hull-init and speaking its sync protocol (docs/runtime-plan.md#sync): the plan goes
+ * down one pipe; `pid N`, `hooks`, `created`, `warning ...` and `error ...` lines come back on
+ * another; `continue LEN` + state JSON (or `abort`) goes back on a third.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Readable, Writable } from 'node:stream';
+import { HullError } from '../errors.js';
+
+export interface InitHandlers {
+  /** The container's init pid (host view), before it runs anything. */
+  onPid(pid: number): void;
+  /** prestart + createRuntime: return the state JSON to hand to createContainer hooks. */
+  onHooks(): string;
+  onWarning(msg: string): void;
+}
+
+export interface StartedInit {
+  pid: number;
+  child: ChildProcess;
+}
+
+function locate(): string {
+  // dist/src/runtime/init-process.js: the checkout's root is three directories up.
+  const candidates = [
+    process.env.HULL_INIT,
+    join(new URL('../../..', import.meta.url).pathname, 'native/hull-init/out/hull-init'),
+  ];
+  for (const c of candidates) if (c && existsSync(c)) return c;
+  throw new HullError('NO_INIT', "hull-init is not built (native/hull-init/out/hull-init); run 'npm run build:native'");
+}
+
+export function runInit(plan: Buffer, preserveFds: number, handlers: InitHandlers): Promise<StartedInit> {
+  const bin = locate();
+  const preserved = Array.from({ length: preserveFds }, (_, i) => 3 + i);
+  const base = 3 + preserveFds;
+  const child = spawn(bin, [String(base), String(base + 1), String(base + 2)], {
+    stdio: ['inherit', 'inherit', 'inherit', ...preserved, 'pipe', 'pipe', 'pipe'],
+  });
+  const planOut = child.stdio[base] as Writable;
+  const syncOut = child.stdio[base + 1] as Readable;
+  const syncIn = child.stdio[base + 2] as Writable;
+  planOut.on('error', () => {});
+  syncIn.on('error', () => {});
+  planOut.end(plan);
+
+  return new Promise((resolve, reject) => {
+    let pid = 0;
+    let buf = '';
+    let error: string | undefined;
+    let done = false;
+    const finish = (err?: Error) => {
+      if (done) return;
+      done = true;
+      syncOut.destroy();
+      syncIn.destroy();
+      if (err) reject(err);
+      else resolve({ pid, child });
+    };
+    child.on('error', (err) => finish(err));
+    syncOut.setEncoding('utf8');
+    syncOut.on('data', (chunk: string) => {
+      buf += chunk;
+      let nl = buf.indexOf('\n');
+      while (nl >= 0 && !done) {
+        const line = buf.slice(0, nl);
+        buf = buf.slice(nl + 1);
+        nl = buf.indexOf('\n');
+        const sp = line.indexOf(' ');
+        const verb = sp < 0 ? line : line.slice(0, sp);
+        const rest = sp < 0 ? '' : line.slice(sp + 1);
+        if (verb === 'pid') {
+          pid = Number(rest);
+          handlers.onPid(pid);
+        } else if (verb === 'hooks') {
+          try {
+            const state = Buffer.from(handlers.onHooks());
+            syncIn.write(`continue ${state.length}\n`);
+            syncIn.write(state);
+          } catch (err) {
+            syncIn.write('abort\n');
+            finish(err as Error);
+          }
+        } else if (verb === 'created') finish();
+        else if (verb === 'warning') handlers.onWarning(rest);
+        else if (verb === 'error') error = rest;
+      }
+    });
+    syncOut.on('end', () => {
+      if (done) return;
+      // hull-init exits right after reporting an error; wait for the status for the message.
+      const fail = (code: number | null) =>
+        finish(
+          new HullError(
+            error?.startsWith('hook ') ? 'HOOK_FAILED' : 'INIT_FAILED',
+            error ?? `hull-init exited with status ${code} before the container was created`,
+            { section: error?.startsWith('hook ') ? 'runtime-spec/runtime.md#lifecycle' : undefined },
+          ),
+        );
+      if (child.exitCode !== null) fail(child.exitCode);
+      else child.once('exit', fail);
+    });
+  });
+}
