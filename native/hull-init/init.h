@@ -69,6 +69,13 @@ void op_seccomp_rule(const struct op *op);
 void op_seccomp_listener(const struct op *op);
 void op_seccomp_load(const struct op *op);
 
+/* console.c: terminals (--console-socket) and exec's pre-opened cgroups. */
+void op_console_socket(const struct op *op);
+void op_cgroup_open(const struct op *op);
+/* Parent side: writes child's pid into each cgroup.procs opened by cgroup_open; -1 on failure. */
+int cgroup_join_opened(pid_t child);
+void op_console(const struct op *op);
+
 /* cloned.c: CVE-2019-5736. */
 void ensure_cloned_binary(char **argv);
 

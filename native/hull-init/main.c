@@ -29,7 +29,10 @@ static void run_child_op(const struct op *op) {
     case OP_GID_MAP:
     case OP_CGROUP_JOIN:
     case OP_MONITOR:
+    case OP_CONSOLE_SOCKET:
+    case OP_CGROUP_OPEN:
       return; /* done by the parent */
+    case OP_CONSOLE: op_console(op); return;
     case OP_UNSHARE: op_unshare(op); return;
     case OP_SETSID:
       if (setsid() < 0) die_errno("setsid");
@@ -96,6 +99,14 @@ int main(int argc, char **argv) {
     const struct op *op = &plan.ops[i];
     if (op->code == OP_SETNS) {
       op_setns(op);
+      continue;
+    }
+    if (op->code == OP_CONSOLE_SOCKET) {
+      op_console_socket(op);
+      continue;
+    }
+    if (op->code == OP_CGROUP_OPEN) {
+      op_cgroup_open(op);
       continue;
     }
     if (op->code != OP_CLONE) die("plan: op %u before clone", op->code);

@@ -74,6 +74,10 @@ void parent_ops(const struct plan *plan, uint32_t from, pid_t child, int release
       default: break;
     }
   }
+  if (cgroup_join_opened(child) < 0) {
+    kill(child, SIGKILL);
+    die_errno("join the container's cgroups");
+  }
   char line[48];
   snprintf(line, sizeof line, "pid %d\n", child);
   write_all(g_sync_out, line, strlen(line));

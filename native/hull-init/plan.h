@@ -15,6 +15,8 @@ enum op_code {
   OP_GID_MAP = 4,
   OP_CGROUP_JOIN = 5,
   OP_MONITOR = 6,
+  OP_CONSOLE_SOCKET = 7,
+  OP_CGROUP_OPEN = 8,
   OP_UNSHARE = 10,
   OP_SETSID = 11,
   OP_USERNS_ROOT = 12,
@@ -53,6 +55,7 @@ enum op_code {
   OP_CREATED = 68,
   OP_WAIT_START = 69,
   OP_EXEC = 70,
+  OP_CONSOLE = 71,
 };
 
 struct op {

@@ -22,7 +22,7 @@ export interface StartedInit {
   child: ChildProcess;
 }
 
-function locate(): string {
+export function locate(): string {
   // dist/src/runtime/init-process.js: the checkout's root is three directories up.
   const candidates = [
     process.env.HULL_INIT,

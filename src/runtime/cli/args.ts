@@ -11,18 +11,23 @@ export interface FlagSpec {
   bools: readonly string[];
   /** Short aliases, e.g. b → bundle. */
   aliases?: Record<string, string>;
+  /** Value flags that may repeat (exec's --env); every value is kept in Parsed.all. */
+  repeat?: readonly string[];
 }
 
 export interface Parsed {
   flags: Map<string, string | true>;
   positional: string[];
   rest: string[];
+  /** All values of the `repeat` flags, in order. */
+  all?: Map<string, string[]>;
 }
 
 /** Parses until the first positional argument when `stopAtPositional` (global flags), else all. */
 export function parseFlags(argv: string[], spec: FlagSpec, stopAtPositional: boolean): Parsed {
   const flags = new Map<string, string | true>();
   const positional: string[] = [];
+  let all: Map<string, string[]> | undefined;
   let i = 0;
   for (; i < argv.length; i++) {
     const a = argv[i] as string;
@@ -52,11 +57,15 @@ export function parseFlags(argv: string[], spec: FlagSpec, stopAtPositional: boo
         if (value === undefined) throw new HullError('USAGE', `flag --${name} needs a value`);
       }
       flags.set(name, value);
+      if (spec.repeat?.includes(name)) {
+        all ??= new Map();
+        all.set(name, [...(all.get(name) ?? []), value]);
+      }
     } else {
       throw new HullError('USAGE', `unknown flag ${a}`);
     }
   }
-  return { flags, positional, rest: argv.slice(i) };
+  return { flags, positional, rest: argv.slice(i), ...(all ? { all } : {}) };
 }
 
 export function str(p: Parsed, name: string): string | undefined {

@@ -24,7 +24,10 @@ commands:
   state ID
   kill ID [SIGNAL] [--all]
   delete ID [--force]
-  run ID --bundle DIR [--detach] [--pid-file F] [--no-pivot] [--preserve-fds N]
+  run ID --bundle DIR [--detach] [--pid-file F] [--no-pivot] [--preserve-fds N] [--console-socket S]
+  exec ID [--process F | ARGS...] [-t] [--console-socket S] [-d] [--pid-file F] [-e K=V] [--cwd D] [-u UID[:GID]] [--cap C] [--no-new-privs] [--preserve-fds N]
+  ps ID [--format table|json] [-- PS ARGS]
+  pause ID, resume ID
   list [--format table|json] [-q]
   spec [--rootless] [--bundle DIR]
   features
@@ -43,6 +46,27 @@ const CREATE_FLAGS: FlagSpec = {
   aliases: { b: 'bundle', d: 'detach' },
 };
 
+/** runc's exec flags; repeatable ones (--env, --cap, --additional-gids) collect into Parsed.all. */
+const EXEC_FLAGS: FlagSpec = {
+  values: [
+    'process',
+    'console-socket',
+    'pid-file',
+    'env',
+    'cwd',
+    'user',
+    'additional-gids',
+    'cap',
+    'preserve-fds',
+    'apparmor',
+    'process-label',
+    'cgroup',
+  ],
+  bools: ['tty', 'detach', 'no-new-privs', 'ignore-paused', 'no-subreaper'],
+  aliases: { t: 'tty', d: 'detach', e: 'env', u: 'user', c: 'cap', g: 'additional-gids', p: 'process' },
+  repeat: ['env', 'additional-gids', 'cap'],
+};
+
 function only(argv: string[], spec: FlagSpec): Parsed {
   return parseFlags(argv, spec, false);
 }
@@ -58,8 +82,6 @@ async function dispatch(cmd: string, argv: string[], root: string, log: Logger):
     case 'create':
     case 'run': {
       const p = only(argv, CREATE_FLAGS);
-      if (str(p, 'console-socket') !== undefined)
-        throw new HullError('UNSUPPORTED', '--console-socket: terminals are not supported by hull-runtime yet');
       const preserve = Number(str(p, 'preserve-fds') ?? 0);
       if (!Number.isInteger(preserve) || preserve < 0) throw new HullError('USAGE', '--preserve-fds needs a number');
       const opts = {
@@ -69,6 +91,7 @@ async function dispatch(cmd: string, argv: string[], root: string, log: Logger):
         pidFile: str(p, 'pid-file'),
         noPivot: bool(p, 'no-pivot'),
         preserveFds: preserve,
+        consoleSocket: str(p, 'console-socket'),
         log,
       };
       if (cmd === 'create') {
@@ -102,9 +125,7 @@ async function dispatch(cmd: string, argv: string[], root: string, log: Logger):
       await del(root, id(p), bool(p, 'force'), log);
       return 0;
     }
-    case 'list':
-    case 'ps': {
-      if (cmd === 'ps') throw new HullError('UNSUPPORTED', 'ps is not implemented by hull-runtime yet');
+    case 'list': {
       const p = only(argv, { values: ['format'], bools: ['quiet'], aliases: { q: 'quiet', f: 'format' } });
       const { list, formatList } = await import('../ops/list.js');
       process.stdout.write(formatList(list(root), str(p, 'format') ?? 'table', bool(p, 'quiet')));
@@ -121,9 +142,54 @@ async function dispatch(cmd: string, argv: string[], root: string, log: Logger):
       process.stdout.write(`${JSON.stringify(features(), null, 2)}\n`);
       return 0;
     }
-    case 'exec':
+    case 'exec': {
+      const p = parseFlags(argv, EXEC_FLAGS, true);
+      const [cid, ...args] = p.rest;
+      const preserveFds = Number(str(p, 'preserve-fds') ?? 0);
+      if (!Number.isInteger(preserveFds) || preserveFds < 0)
+        throw new HullError('USAGE', '--preserve-fds needs a number');
+      const list = (name: string) => p.all?.get(name) ?? [];
+      const { exec } = await import('../ops/exec.js');
+      try {
+        return await exec({
+          root,
+          id: cid ?? id(p),
+          processFile: str(p, 'process'),
+          args: args[0] === '--' ? args.slice(1) : args,
+          tty: bool(p, 'tty'),
+          consoleSocket: str(p, 'console-socket'),
+          detach: bool(p, 'detach'),
+          pidFile: str(p, 'pid-file'),
+          env: list('env'),
+          cwd: str(p, 'cwd'),
+          user: str(p, 'user'),
+          additionalGids: list('additional-gids'),
+          caps: list('cap'),
+          noNewPrivs: bool(p, 'no-new-privs'),
+          preserveFds,
+          log,
+        });
+      } catch (err) {
+        // runc exits 255 when the process could not be started.
+        if (!(err instanceof HullError) || err.code === 'USAGE') throw err;
+        log.error(err.message);
+        process.stderr.write(`hull-runtime: ${err.message.replace(/\n/g, ' ')}\n`);
+        return 255;
+      }
+    }
+    case 'ps': {
+      const p = only(argv, { values: ['format'], bools: [], aliases: { f: 'format' } });
+      const { ps } = await import('../ops/ps.js');
+      process.stdout.write(await ps(root, id(p), str(p, 'format') ?? 'table', p.positional.slice(1)));
+      return 0;
+    }
     case 'pause':
-    case 'resume':
+    case 'resume': {
+      const cid = id(only(argv, { values: [], bools: [] }));
+      if (cmd === 'pause') await (await import('../ops/pause.js')).pause(root, cid);
+      else await (await import('../ops/resume.js')).resume(root, cid);
+      return 0;
+    }
     case 'update':
     case 'events':
     case 'checkpoint':

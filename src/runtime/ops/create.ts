@@ -62,18 +62,26 @@ function lastCap(): number {
   }
 }
 
+/**
+ * Fault tests (test/runtime/faults.test.ts): HULL_RUNTIME_TEST_PAUSE_AT=<stage> stops create at
+ * that stage (cgroups, compiled, init-started, created) so the test can SIGKILL it there. It
+ * announces the stop on stderr and blocks the whole process (no timers or I/O run meanwhile).
+ */
+function testPauseAt(stage: string): void {
+  if (process.env.HULL_RUNTIME_TEST_PAUSE_AT !== stage) return;
+  process.stderr.write(`hull-runtime: test pause at ${stage}\n`);
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0);
+}
+
 export async function create(opts: CreateOptions): Promise<Created> {
   const bundle = resolve(opts.bundle);
   const config = loadConfig(bundle);
-  if (config.process?.terminal) {
-    throw new HullError(
-      'UNSUPPORTED',
-      '$.process.terminal: terminals (--console-socket) are not supported by hull-runtime yet',
-      {
-        jsonPath: '$.process.terminal',
-        section: 'runtime-spec/config.md#process',
-      },
-    );
+  if (config.process?.terminal && !opts.consoleSocket) {
+    // runc: "cannot allocate tty if runc will detach without setting console socket".
+    throw new HullError('INVALID', '$.process.terminal is true: --console-socket is required', {
+      jsonPath: '$.process.terminal',
+      section: 'runtime-spec/config.md#process',
+    });
   }
   const dir = makeContainerDir(opts.root, opts.id);
   let cgroup: CgroupManager | undefined;
@@ -84,6 +92,21 @@ export async function create(opts: CreateOptions): Promise<Created> {
     const linux = config.linux ?? {};
     cgroup = createCgroupManager({ id: opts.id, cgroupsPath: linux.cgroupsPath, warn: (m) => opts.log.warn(m) });
     cgroup.create();
+    // A state that names the cgroup before anything lives in it: if this process is killed from
+    // here on, `delete --force` finds what to clean up (pid 0: nothing but the cgroup's members).
+    writeState(dir, {
+      ociVersion: config.ociVersion,
+      id: opts.id,
+      status: 'creating',
+      pid: 0,
+      bundle,
+      rootfs: resolve(bundle, config.root?.path ?? 'rootfs'),
+      created: new Date().toISOString(),
+      startTime: '',
+      cgroup: { cgroupsPath: linux.cgroupsPath, created: [...cgroup.created], paths: { ...cgroup.paths } },
+      hooks: {},
+      owner: '',
+    });
     // config-linux.md#default-devices: the container MUST get them, so the device cgroup allows them
     // after the configured rules (last match wins), as runc's specconv does.
     const resources = {
@@ -98,6 +121,7 @@ export async function create(opts: CreateOptions): Promise<Created> {
       ],
     };
     cgroup.apply(resources);
+    testPauseAt('cgroups');
 
     const fifo = join(dir, 'exec.fifo');
     const { native } = await import('../../native.js');
@@ -113,10 +137,12 @@ export async function create(opts: CreateOptions): Promise<Created> {
       noPivot: opts.noPivot,
       preserveFds: opts.preserveFds,
       monitor: opts.monitor,
+      consoleSocket: opts.consoleSocket,
       lastCap: lastCap(),
       warn: (m) => opts.log.warn(m),
     });
     opts.log.debug(`plan: ${planJson(plan)}`);
+    testPauseAt('compiled');
 
     const rootfs = resolve(bundle, config.root?.path ?? 'rootfs');
     const state = (status: string): StoredState => ({
@@ -145,6 +171,7 @@ export async function create(opts: CreateOptions): Promise<Created> {
     init = await runInit(encodePlan(plan), opts.preserveFds ?? 0, {
       onPid: (p) => {
         pid = p;
+        testPauseAt('init-started');
       },
       onHooks: () => {
         // runtime.md#lifecycle steps 3 and 4, in the runtime's namespace.
@@ -155,6 +182,7 @@ export async function create(opts: CreateOptions): Promise<Created> {
       },
       onWarning: (m) => opts.log.warn(m),
     });
+    testPauseAt('created');
     const created = state('created');
     writeState(dir, created);
     if (opts.pidFile) writeFileSync(opts.pidFile, String(pid));

@@ -4,6 +4,7 @@
  * --force, which kills the container first (runc's delete --force).
  */
 
+import { HullError } from '../../errors.js';
 import type { Logger } from '../cli/log.js';
 import { runHooks } from '../hooks.js';
 import { guard } from '../lifecycle.js';
@@ -20,10 +21,30 @@ async function waitGone(pid: number, startTime: string, ms: number): Promise<boo
 }
 
 export async function del(root: string, id: string, force: boolean, log: Logger): Promise<void> {
-  const unlock = await lockContainer(root, id);
+  let unlock: () => void;
   try {
-    const s = readState(root, id);
+    unlock = await lockContainer(root, id);
+  } catch (err) {
+    // runc: `delete --force` of a container that does not exist succeeds (podman relies on it
+    // when it cleans up after a failed create).
+    if (force && err instanceof HullError && err.code === 'NOT_FOUND') return;
+    throw err;
+  }
+  try {
+    let s: ReturnType<typeof readState>;
+    try {
+      s = readState(root, id);
+    } catch (err) {
+      // A create killed before its first state write left only the directory.
+      if (!force || !(err instanceof HullError) || err.code !== 'NOT_FOUND') throw err;
+      removeContainerDir(root, id);
+      return;
+    }
     const status = liveStatus(containerDir(root, id), s);
+    if (!force && s.status === 'creating')
+      throw new HullError('BAD_STATE', `container ${id} is being created (delete --force cleans up a failed create)`, {
+        section: 'runtime-spec/runtime.md#delete',
+      });
     if (!force) guard('delete', id, status);
     const { createCgroupManager } = await import('../cgroups/index.js');
     const cg = createCgroupManager({
@@ -42,6 +63,14 @@ export async function del(root: string, id: string, force: boolean, log: Logger)
       if (cg.pids().length) cg.killAll('SIGKILL');
     } catch (err) {
       log.warn(`delete ${id}: ${(err as Error).message}`);
+    }
+    // A paused container's processes only die once thawed (killAll leaves a frozen cgroup frozen).
+    if (status === 'paused') {
+      try {
+        cg.thaw();
+      } catch (err) {
+        log.warn(`delete ${id}: ${(err as Error).message}`);
+      }
     }
     await waitGone(s.pid, s.startTime, 5000);
     try {

@@ -33,12 +33,36 @@ export interface CompileInput {
   monitor?: boolean;
   /** Whether prestart/createRuntime hooks need the sync point (computed from config by default). */
   lastCap: number;
+  /** --console-socket, for `process.terminal` (docs/runtime-plan.md#exec-and-terminals). */
+  consoleSocket?: string;
   /** HOME from the rootfs's /etc/passwd when env has none. */
   home?: string;
   warn?: (m: string) => void;
 }
 
 const PROPAGATION = { shared: MS.SHARED, slave: MS.SLAVE, private: MS.PRIVATE, unbindable: MS.UNBINDABLE } as const;
+
+/** `process.terminal`: connect to the console socket first, while host paths are reachable. */
+export function consoleSocketOps(config: RuntimeConfig, socket: string | undefined): PlanOp[] {
+  if (!config.process?.terminal) return [];
+  if (!socket) {
+    // runc: "cannot allocate tty if runc will detach without setting console socket".
+    throw new HullError('INVALID', '$.process.terminal is true: --console-socket is required', {
+      jsonPath: '$.process.terminal',
+      section: 'runtime-spec/config.md#process',
+    });
+  }
+  return [{ op: 'console_socket', path: socket }];
+}
+
+export function consoleOp(proc: NonNullable<RuntimeConfig['process']>, mountConsole: boolean): PlanOp {
+  return {
+    op: 'console',
+    rows: proc.consoleSize?.height ?? 0,
+    cols: proc.consoleSize?.width ?? 0,
+    mountConsole,
+  };
+}
 
 export function compilePlan(input: CompileInput): Plan {
   const { config } = input;
@@ -75,7 +99,7 @@ export function compilePlan(input: CompileInput): Plan {
     });
   }
 
-  const ops: PlanOp[] = [...ns.before, ns.clone];
+  const ops: PlanOp[] = [...consoleSocketOps(config, input.consoleSocket), ...ns.before, ns.clone];
   // Parent side, while the child waits: maps first (the child's first act is to become root in
   // its namespace), then cgroups, so nothing the container runs escapes its limits.
   if (newUser) {
@@ -123,6 +147,9 @@ export function compilePlan(input: CompileInput): Plan {
     ops.push({ op: 'sync_hooks' }, ...planHooks('createContainer', hooks.createContainer));
   }
   ops.push(input.noPivot ? { op: 'move_root' } : { op: 'pivot_root' });
+  // runc's setupConsole: after the mounts (the pty comes from the container's devpts), before
+  // the root becomes read-only (the slave is bound onto /dev/console).
+  if (proc.terminal) ops.push(consoleOp(proc, true));
   if (config.root?.readonly) ops.push({ op: 'readonly_root' });
 
   // sysctls before readonlyPaths: /proc/sys is usually among them.

@@ -75,6 +75,12 @@ export function opFields(o: PlanOp): Field[] {
       return [o.name, o.path];
     case 'exec':
       return [o.args.length, ...o.args, ...o.env];
+    case 'console_socket':
+      return [o.path];
+    case 'cgroup_open':
+      return [o.procs];
+    case 'console':
+      return [o.rows, o.cols, o.mountConsole ? 1 : 0];
     default:
       return [];
   }

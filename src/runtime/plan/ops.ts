@@ -19,6 +19,8 @@ export const OP = {
   gid_map: 4,
   cgroup_join: 5,
   monitor: 6,
+  console_socket: 7,
+  cgroup_open: 8,
   unshare: 10,
   setsid: 11,
   userns_root: 12,
@@ -57,6 +59,7 @@ export const OP = {
   created: 68,
   wait_start: 69,
   exec: 70,
+  console: 71,
 } as const;
 
 export type OpName = keyof typeof OP;
@@ -167,7 +170,13 @@ export type PlanOp =
   | { op: 'created' }
   /** Block until `start` writes the state JSON into the exec fifo. */
   | { op: 'wait_start' }
-  | { op: 'exec'; args: string[]; env: string[] };
+  | { op: 'exec'; args: string[]; env: string[] }
+  /** Before clone/setns: connect to --console-socket while the host's paths are visible. */
+  | { op: 'console_socket'; path: string }
+  /** Before setns (exec): open a cgroup.procs the parent writes the child's pid to after the fork. */
+  | { op: 'cgroup_open'; procs: string }
+  /** Child: pty pair, slave as controlling terminal and stdio, master sent to the console socket. */
+  | { op: 'console'; rows: number; cols: number; mountConsole: boolean };
 
 export interface Plan {
   ops: PlanOp[];

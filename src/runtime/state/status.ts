@@ -7,7 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { StoredState } from './store.js';
 
-export type LiveStatus = 'created' | 'running' | 'stopped';
+export type LiveStatus = 'created' | 'running' | 'paused' | 'stopped';
 
 export interface ProcStat {
   state: string;
@@ -35,6 +35,9 @@ export function isOurProcess(pid: number, startTime: string): boolean {
 
 export function liveStatus(dir: string, s: StoredState): LiveStatus {
   if (!isOurProcess(s.pid, s.startTime)) return 'stopped';
+  // `pause` leaves this marker while the cgroup is frozen (ops/pause.ts; runc pauses created
+  // containers too, and resume brings them back to created).
+  if (existsSync(join(dir, 'paused'))) return 'paused';
   return existsSync(join(dir, 'exec.fifo')) ? 'created' : 'running';
 }
 
