@@ -53,7 +53,13 @@ await build({
   target: 'node20',
   format: 'esm',
   ...(split
-    ? { splitting: true, outdir: outBase, entryNames: 'main', chunkNames: '[name]-[hash]', outExtension: { '.js': '.mjs' } }
+    ? {
+        splitting: true,
+        outdir: outBase,
+        entryNames: 'main',
+        chunkNames: '[name]-[hash]',
+        outExtension: { '.js': '.mjs' },
+      }
     : { outfile: join(dist, 'hull-runtime.mjs') }),
   plugins: [metaUrl],
   legalComments: 'none',
