@@ -45,7 +45,10 @@ test('a wrong diff_id, a wrong layer size and a missing oci-layout are all repor
   await layout.tag('broken2', await layout.putJSON(manifest, MediaType.imageManifest));
   const second = await validateImageLayout(dir, 'broken2');
   assert.ok(
-    second.some((p) => p.file === configFile && p.jsonPath === '$.rootfs.diff_ids[0]' && p.section.startsWith('image-spec/config.md')),
+    second.some(
+      (p) =>
+        p.file === configFile && p.jsonPath === '$.rootfs.diff_ids[0]' && p.section.startsWith('image-spec/config.md'),
+    ),
     JSON.stringify(second, null, 1),
   );
 });
@@ -56,8 +59,14 @@ test('an invalid manifest and an unknown tag are reported with their JSON paths'
   await layout.tag('bad', bad);
   const problems = await validateImageLayout(dir, 'bad');
   const file = `blobs/sha256/${bad.digest.slice(7)}`;
-  assert.ok(problems.some((p) => p.file === file && p.jsonPath === '$.schemaVersion'), JSON.stringify(problems));
-  assert.ok(problems.some((p) => p.file === file && p.jsonPath === '$.config'), JSON.stringify(problems));
+  assert.ok(
+    problems.some((p) => p.file === file && p.jsonPath === '$.schemaVersion'),
+    JSON.stringify(problems),
+  );
+  assert.ok(
+    problems.some((p) => p.file === file && p.jsonPath === '$.config'),
+    JSON.stringify(problems),
+  );
   const missing = await validateImageLayout(dir, 'nope');
   assert.deepEqual(
     missing.map((p) => [p.file, p.jsonPath]),

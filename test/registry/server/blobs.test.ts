@@ -78,7 +78,7 @@ for (const kind of storeKinds)
     });
 
     test('a digest that does not parse is 400 DIGEST_INVALID, never a 404 or 500', async () => {
-      for (const bad of ['sha256:xyz', 'md5:abcd', 'notadigest:', 'sha256:' + 'A'.repeat(64)]) {
+      for (const bad of ['sha256:xyz', 'md5:abcd', 'notadigest:', `sha256:${'A'.repeat(64)}`]) {
         const res = await reg.req('GET', `/v2/lib/blobs/blobs/${encodeURIComponent(bad)}`);
         assert.equal(res.status, 400, bad);
         assert.equal(errorCode(res), 'DIGEST_INVALID', bad);
