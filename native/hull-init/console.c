@@ -20,6 +20,8 @@
 #include <sys/mount.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
+#include <linux/openat2.h>
 #include <sys/un.h>
 #include <termios.h>
 #include <unistd.h>
@@ -82,6 +84,37 @@ static void send_fd(int sock, int fd, const char *name) {
   if (r < 0) die_errno("send the pty master to the console socket");
 }
 
+/*
+ * runc's mountConsole: /dev/console is the container's terminal. The class of CVE-2025-52565:
+ * /dev/console (or /dev) could be a symlink planted in the rootfs to point the bind mount at
+ * something else, e.g. a /proc file. So /dev is opened inside the root without following links,
+ * /dev/console is created there with O_EXCL|O_NOFOLLOW or must already be a regular file or a
+ * character device (not a link), and the pty is bound from its fd onto that fd.
+ */
+static void mount_dev_console(int slave, const char *name) {
+  int dev = root_resolve_strict("dev");
+  if (dev < 0) die_errno("open /dev in the container");
+  int dfd = openat(dev, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  close(dev);
+  if (dfd < 0) die_errno("open /dev in the container");
+  int fd = openat(dfd, "console", O_RDONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+  if (fd >= 0) close(fd);
+  else if (errno != EEXIST) die_errno("create /dev/console");
+  struct open_how how = {.flags = O_PATH | O_NOFOLLOW | O_CLOEXEC,
+                         .resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS};
+  fd = (int)syscall(SYS_openat2, dfd, "console", &how, sizeof how);
+  close(dfd);
+  struct stat st;
+  if (fd < 0) die_errno("open /dev/console in the container (a symlink is refused)");
+  if (fstat(fd, &st) < 0 || !(S_ISREG(st.st_mode) || S_ISCHR(st.st_mode)))
+    die("/dev/console in the container is not a file or a character device; refusing to mount on it");
+  char src[32], dst[32];
+  snprintf(src, sizeof src, "/proc/self/fd/%d", slave);
+  snprintf(dst, sizeof dst, "/proc/self/fd/%d", fd);
+  if (mount(src, dst, NULL, MS_BIND, NULL) < 0) warnx_("bind %s onto /dev/console: %m", name);
+  close(fd);
+}
+
 /* fields: rows, cols, mount (1: bind the slave onto /dev/console, for the container's init). */
 void op_console(const struct op *op) {
   if (g_console_sock < 0) die("terminal: no console socket (plan is missing console_socket)");
@@ -101,12 +134,7 @@ void op_console(const struct op *op) {
     struct winsize ws = {.ws_row = (unsigned short)rows, .ws_col = (unsigned short)cols};
     if (ioctl(master, TIOCSWINSZ, &ws) < 0) die_errno("set the console size");
   }
-  if (mount_console) {
-    /* runc's mountConsole: /dev/console is the container's terminal. */
-    int fd = open("/dev/console", O_RDONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
-    if (fd >= 0) close(fd);
-    if (mount(name, "/dev/console", NULL, MS_BIND, NULL) < 0) warnx_("bind %s onto /dev/console: %m", name);
-  }
+  if (mount_console) mount_dev_console(slave, name);
   send_fd(g_console_sock, master, name);
   close(master);
   close(g_console_sock);

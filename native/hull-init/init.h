@@ -24,6 +24,8 @@ void op_readonly(const struct op *op);
 void op_readonly_root(void);
 /* An O_PATH fd for path inside the root (RESOLVE_IN_ROOT); -1 with errno on failure. */
 int root_resolve(const char *path);
+/* Inside the root, no symlink followed at any step. */
+int root_resolve_strict(const char *path);
 /* Like root_resolve, creating missing directories (and a file at the end when file != 0). */
 int root_mkpath(const char *path, int file);
 
@@ -36,6 +38,8 @@ void sync_send(const char *line);
 void op_sync_hooks(void);
 void op_created(void);
 void op_open_fifo(const struct op *op);
+/* The parent's copies of the fifo and state directory fds (the child keeps its own). */
+void fifo_close(void);
 void op_wait_start(void);
 /* The state JSON last received (for hooks); "" when none. */
 extern char *g_state;
@@ -75,6 +79,18 @@ void op_cgroup_open(const struct op *op);
 /* Parent side: writes child's pid into each cgroup.procs opened by cgroup_open; -1 on failure. */
 int cgroup_join_opened(pid_t child);
 void op_console(const struct op *op);
+
+/* attrs.c: time namespace, affinity, personality, I/O priority, scheduler, keyring, AppArmor,
+ * idmapped mounts. */
+void op_timens(const struct op *op);
+void op_cpu_affinity(const struct op *op);
+void op_personality(const struct op *op);
+void op_ioprio(const struct op *op);
+void op_scheduler(const struct op *op);
+void op_session_keyring(const struct op *op);
+void op_apparmor(const struct op *op);
+void op_idmap_mount(const struct op *op);
+void op_mount_fd(const struct op *op);
 
 /* cloned.c: CVE-2019-5736. */
 void ensure_cloned_binary(char **argv);

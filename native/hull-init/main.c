@@ -31,7 +31,17 @@ static void run_child_op(const struct op *op) {
     case OP_MONITOR:
     case OP_CONSOLE_SOCKET:
     case OP_CGROUP_OPEN:
+    case OP_TIMENS:
+    case OP_IDMAP_MOUNT:
+    case OP_OPEN_FIFO:
       return; /* done by the parent */
+    case OP_CPU_AFFINITY: op_cpu_affinity(op); return;
+    case OP_MOUNT_FD: op_mount_fd(op); return;
+    case OP_PERSONALITY: op_personality(op); return;
+    case OP_IOPRIO: op_ioprio(op); return;
+    case OP_SCHEDULER: op_scheduler(op); return;
+    case OP_SESSION_KEYRING: op_session_keyring(op); return;
+    case OP_APPARMOR: op_apparmor(op); return;
     case OP_CONSOLE: op_console(op); return;
     case OP_UNSHARE: op_unshare(op); return;
     case OP_SETSID:
@@ -43,7 +53,6 @@ static void run_child_op(const struct op *op) {
     case OP_MOUNT: op_mount(op); return;
     case OP_MKNOD: op_mknod(op); return;
     case OP_SYMLINK: op_symlink(op); return;
-    case OP_OPEN_FIFO: op_open_fifo(op); return;
     case OP_SECCOMP_LISTENER: op_seccomp_listener(op); return;
     case OP_SYNC_HOOKS: op_sync_hooks(); return;
     case OP_HOOK: op_hook(op); return;
@@ -107,6 +116,22 @@ int main(int argc, char **argv) {
     }
     if (op->code == OP_CGROUP_OPEN) {
       op_cgroup_open(op);
+      continue;
+    }
+    if (op->code == OP_OPEN_FIFO) {
+      op_open_fifo(op);
+      continue;
+    }
+    if (op->code == OP_TIMENS) {
+      op_timens(op);
+      continue;
+    }
+    if (op->code == OP_CPU_AFFINITY) {
+      op_cpu_affinity(op);
+      continue;
+    }
+    if (op->code == OP_IDMAP_MOUNT) {
+      op_idmap_mount(op);
       continue;
     }
     if (op->code != OP_CLONE) die("plan: op %u before clone", op->code);

@@ -58,6 +58,8 @@ static void forward(int sig) { kill(g_child, sig); }
 void parent_ops(const struct plan *plan, uint32_t from, pid_t child, int release_fd) {
   int monitor = 0;
   char pidbuf[32];
+  /* Only the child may hold the fifo's read end: `start` tells a dead init by ENXIO. */
+  fifo_close();
   snprintf(pidbuf, sizeof pidbuf, "%d", child);
   for (uint32_t i = from; i < plan->nops; i++) {
     const struct op *op = &plan->ops[i];

@@ -17,6 +17,9 @@ enum op_code {
   OP_MONITOR = 6,
   OP_CONSOLE_SOCKET = 7,
   OP_CGROUP_OPEN = 8,
+  OP_TIMENS = 9,
+  OP_CPU_AFFINITY = 13,
+  OP_IDMAP_MOUNT = 14,
   OP_UNSHARE = 10,
   OP_SETSID = 11,
   OP_USERNS_ROOT = 12,
@@ -27,6 +30,7 @@ enum op_code {
   OP_SYMLINK = 24,
   OP_OPEN_FIFO = 25,
   OP_SECCOMP_LISTENER = 26,
+  OP_MOUNT_FD = 27,
   OP_SYNC_HOOKS = 30,
   OP_HOOK = 31,
   OP_PIVOT_ROOT = 40,
@@ -56,6 +60,11 @@ enum op_code {
   OP_WAIT_START = 69,
   OP_EXEC = 70,
   OP_CONSOLE = 71,
+  OP_PERSONALITY = 72,
+  OP_IOPRIO = 73,
+  OP_SCHEDULER = 74,
+  OP_SESSION_KEYRING = 75,
+  OP_APPARMOR = 76,
 };
 
 struct op {

@@ -78,9 +78,16 @@ void op_close_fds(const struct op *op) {
   closedir(d);
 }
 
+/* Leaves errno as execve would report it (ENOENT, or EACCES for a directory or a file without
+ * the x bit), so engines can tell "not found" (docker's 127) from "cannot execute" (126). */
 static int executable(const char *path) {
   struct stat st;
-  return stat(path, &st) == 0 && S_ISREG(st.st_mode) && access(path, X_OK) == 0;
+  if (stat(path, &st) != 0) return 0;
+  if (!S_ISREG(st.st_mode)) {
+    errno = EACCES;
+    return 0;
+  }
+  return access(path, X_OK) == 0;
 }
 
 void op_resolve_exec(const struct op *op) {

@@ -70,6 +70,12 @@ void op_open_fifo(const struct op *op) {
   g_state_dir = open(slash ? dir : ".", O_PATH | O_DIRECTORY | O_CLOEXEC);
 }
 
+void fifo_close(void) {
+  if (g_fifo >= 0) close(g_fifo);
+  if (g_state_dir >= 0) close(g_state_dir);
+  g_fifo = g_state_dir = -1;
+}
+
 /*
  * A fifo read end with no writer yet reports neither POLLIN nor POLLHUP (pipe_poll only
  * reports hang-up once a writer has come and gone), so poll blocks until `start`.

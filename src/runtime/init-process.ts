@@ -22,6 +22,17 @@ export interface StartedInit {
   child: ChildProcess;
 }
 
+/**
+ * Starts hull-init on the runtime's behalf instead of spawning it directly: the engine's
+ * per-container monitor (native/hull-monitor, src/engine/monitor), which outlives this process.
+ * `wrap` turns hull-init's command line into the launcher's. The launcher is spawned detached,
+ * must pass fds 3 and up to hull-init untouched, provide the container's stdio itself, and exit
+ * with hull-init's status when the container is not created.
+ */
+export interface Launcher {
+  wrap(init: string, args: string[]): { file: string; args: string[] };
+}
+
 export function locate(): string {
   // dist/src/runtime/init-process.js: the checkout's root is three directories up.
   const candidates = [
@@ -32,12 +43,28 @@ export function locate(): string {
   throw new HullError('NO_INIT', "hull-init is not built (native/hull-init/out/hull-init); run 'npm run build:native'");
 }
 
-export function runInit(plan: Buffer, preserveFds: number, handlers: InitHandlers): Promise<StartedInit> {
+export function runInit(
+  plan: Buffer,
+  preserveFds: number,
+  handlers: InitHandlers,
+  launcher?: Launcher,
+): Promise<StartedInit> {
   const bin = locate();
   const preserved = Array.from({ length: preserveFds }, (_, i) => 3 + i);
   const base = 3 + preserveFds;
-  const child = spawn(bin, [String(base), String(base + 1), String(base + 2)], {
-    stdio: ['inherit', 'inherit', 'inherit', ...preserved, 'pipe', 'pipe', 'pipe'],
+  const argv = [String(base), String(base + 1), String(base + 2)];
+  const cmd = launcher ? launcher.wrap(bin, argv) : { file: bin, args: argv };
+  const child = spawn(cmd.file, cmd.args, {
+    stdio: [
+      launcher ? 'ignore' : 'inherit',
+      launcher ? 'ignore' : 'inherit',
+      'inherit',
+      ...preserved,
+      'pipe',
+      'pipe',
+      'pipe',
+    ],
+    detached: !!launcher,
   });
   const planOut = child.stdio[base] as Writable;
   const syncOut = child.stdio[base + 1] as Readable;
@@ -57,7 +84,11 @@ export function runInit(plan: Buffer, preserveFds: number, handlers: InitHandler
       syncOut.destroy();
       syncIn.destroy();
       if (err) reject(err);
-      else resolve({ pid, child });
+      else {
+        // A launcher outlives us: it must not keep this process's event loop alive.
+        if (launcher) child.unref();
+        resolve({ pid, child });
+      }
     };
     child.on('error', (err) => finish(err));
     syncOut.setEncoding('utf8');

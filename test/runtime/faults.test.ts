@@ -9,7 +9,17 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { bundle, createDetached, isRunc, runtime, runtimeBin, skipUnlessRoot, stateOf, waitFor } from './helpers.js';
+import {
+  bundle,
+  createDetached,
+  isRunc,
+  runtime,
+  runtimeBin,
+  skipUnlessRoot,
+  stateOf,
+  uniq,
+  waitFor,
+} from './helpers.js';
 
 /** Every process whose cmdline or cgroup mentions the marker. */
 function processesWith(marker: string): number[] {
@@ -52,7 +62,8 @@ function cgroupDirsWith(marker: string): string[] {
   return out;
 }
 
-const STAGES = ['cgroups', 'compiled', 'init-started', 'created'];
+/** Every point where create waits (src/runtime/ops/create.ts testPauseAt). */
+const STAGES = ['cgroups', 'compiled', 'init-started', 'hooks', 'created'];
 
 describe('runtime faults', { skip: skipUnlessRoot }, () => {
   for (const stage of STAGES) {
@@ -60,8 +71,14 @@ describe('runtime faults', { skip: skipUnlessRoot }, () => {
       skip: isRunc ? 'HULL_RUNTIME_TEST_PAUSE_AT is hull-runtime only' : false,
     }, async () => {
       const rt = runtime();
-      const id = `fault-${stage}-${process.pid}`;
-      const b = bundle(rt, ['sleep', '100']);
+      const id = uniq(`fault-${stage}`);
+      const b = bundle(rt, ['sleep', '100'], (c) => {
+        // Named after the id, so that cgroupDirsWith(id) finds what the create made.
+        c.linux!.cgroupsPath = `/${id}`;
+        // The "hooks" stage is inside the sync point, which only exists with runtime hooks;
+        // hull-init waits there with its mounts made and the exec fifo open.
+        if (stage === 'hooks') c.hooks = { prestart: [{ path: '/bin/true' }] };
+      });
       const child = spawn(runtimeBin(), ['--root', rt.root, 'create', '--bundle', b, id], {
         env: { ...process.env, HULL_RUNTIME_TEST_PAUSE_AT: stage },
         stdio: ['ignore', 'ignore', 'pipe'],
@@ -99,7 +116,7 @@ describe('runtime faults', { skip: skipUnlessRoot }, () => {
 
   it('two concurrent starts start the container once', async () => {
     const rt = runtime();
-    const id = `twice-${process.pid}`;
+    const id = uniq('twice');
     const b = bundle(rt, ['sh', '-c', 'echo started; sleep 100']);
     const c = createDetached(rt, id, b);
     assert.equal(c.status, 0, c.stderr);

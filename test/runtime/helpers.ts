@@ -1,7 +1,9 @@
 /**
  * Shared by the runtime tests. The same behavioural tests run against hull-runtime and, with
  * RUNTIME=runc, against runc, so every expectation is about what the container sees, not about
- * hull's internals. Containers live under a per-file --root so parallel test files never meet.
+ * hull's internals. Containers live under a per-test --root so parallel test files never meet,
+ * and every bundle gets a cgroupsPath of its own (cgroups are host-wide, and other runs of these
+ * tests may be going on at the same time).
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
@@ -50,6 +52,11 @@ export function runtime(): Rt {
 
 let bundleCount = 0;
 
+/** A container id no other test (or helper running tests at the same time) uses. */
+export function uniq(name: string): string {
+  return `${name}-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
+}
+
 /**
  * A bundle with runc's default spec (terminal false), modified by `edit`, on a private copy of the
  * busybox rootfs: runtimes create missing mount points in the rootfs, and some tests write to it,
@@ -63,6 +70,9 @@ export function bundle(rt: Rt, args: string[], edit?: (c: RuntimeConfig) => void
   const spec = defaultSpec({ terminal: false }) as unknown as RuntimeConfig;
   spec.root = { path: rootfs, readonly: true };
   if (spec.process) spec.process.args = args;
+  // cgroups are host-wide: a name of its own, whatever the container id (one level, so that a
+  // runtime which only removes the leaf leaves nothing behind).
+  if (spec.linux) spec.linux.cgroupsPath = `/${uniq('hull-test')}`;
   edit?.(spec);
   writeFileSync(join(b, 'config.json'), JSON.stringify(spec, null, 2));
   return b;

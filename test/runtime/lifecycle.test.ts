@@ -125,7 +125,8 @@ describe('runtime lifecycle', { skip: skipUnlessRoot }, () => {
     assert.ok(!existsSync('/sys/fs/cgroup/memory/bad'));
   });
 
-  it('--log-format json writes error records to --log', { skip: isRunc ? 'runc logs its own format' : false }, () => {
+  // runc writes the same logrus records; podman and containerd read `msg` of the last error.
+  it('--log-format json writes error records to --log', () => {
     const rt = runtime();
     const log = join(rt.dir, 'log.json');
     const r = rt.run(['--log', log, '--log-format', 'json', 'start', 'nope']);
@@ -133,7 +134,7 @@ describe('runtime lifecycle', { skip: skipUnlessRoot }, () => {
     assert.equal(r.stderr.trim().split('\n').length, 1);
     const rec = JSON.parse(readFileSync(log, 'utf8').trim().split('\n').pop() as string);
     assert.equal(rec.level, 'error');
-    assert.match(rec.msg, /nope/);
+    assert.match(rec.msg, /does not exist/);
     assert.ok(!Number.isNaN(Date.parse(rec.time)));
   });
 });

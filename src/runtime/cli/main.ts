@@ -90,6 +90,7 @@ async function dispatch(cmd: string, argv: string[], root: string, log: Logger):
         bundle: str(p, 'bundle') ?? process.cwd(),
         pidFile: str(p, 'pid-file'),
         noPivot: bool(p, 'no-pivot'),
+        noNewKeyring: bool(p, 'no-new-keyring'),
         preserveFds: preserve,
         consoleSocket: str(p, 'console-socket'),
         log,

@@ -15,7 +15,7 @@ import { cgroupViews } from '../cgroup-views.js';
 import type { CgroupManager } from '../cgroups/manager.js';
 import type { Logger } from '../cli/log.js';
 import { runHooks } from '../hooks.js';
-import { runInit, type StartedInit } from '../init-process.js';
+import { type Launcher, runInit, type StartedInit } from '../init-process.js';
 import { compilePlan } from '../plan/compile.js';
 import { encodePlan, planJson } from '../plan/encode.js';
 import { procStat } from '../state/status.js';
@@ -27,10 +27,14 @@ export interface CreateOptions {
   bundle: string;
   pidFile?: string;
   noPivot?: boolean;
+  /** --no-new-keyring: keep the caller's session keyring (runc's flag). */
+  noNewKeyring?: boolean;
   preserveFds?: number;
   consoleSocket?: string;
   /** `run` in the foreground: hull-init's parent waits for the container. */
   monitor?: boolean;
+  /** Start hull-init through this (the engine's monitor) instead of as our own child. */
+  launcher?: Launcher;
   log: Logger;
 }
 
@@ -64,7 +68,7 @@ function lastCap(): number {
 
 /**
  * Fault tests (test/runtime/faults.test.ts): HULL_RUNTIME_TEST_PAUSE_AT=<stage> stops create at
- * that stage (cgroups, compiled, init-started, created) so the test can SIGKILL it there. It
+ * that stage (cgroups, compiled, init-started, hooks, created) so the test can SIGKILL it there. It
  * announces the stop on stderr and blocks the whole process (no timers or I/O run meanwhile).
  */
 function testPauseAt(stage: string): void {
@@ -135,6 +139,7 @@ export async function create(opts: CreateOptions): Promise<Created> {
       cgroupViews: cgroupViews(cgroup.paths),
       cgroupV2: cgroup.mode === 'v2',
       noPivot: opts.noPivot,
+      keyring: opts.noNewKeyring ? undefined : `_ses.${opts.id}`,
       preserveFds: opts.preserveFds,
       monitor: opts.monitor,
       consoleSocket: opts.consoleSocket,
@@ -168,20 +173,26 @@ export async function create(opts: CreateOptions): Promise<Created> {
       owner: userInfo().username,
     });
     const { publicState } = await import('../state/status.js');
-    init = await runInit(encodePlan(plan), opts.preserveFds ?? 0, {
-      onPid: (p) => {
-        pid = p;
-        testPauseAt('init-started');
+    init = await runInit(
+      encodePlan(plan),
+      opts.preserveFds ?? 0,
+      {
+        onPid: (p) => {
+          pid = p;
+          testPauseAt('init-started');
+        },
+        onHooks: () => {
+          // runtime.md#lifecycle steps 3 and 4, in the runtime's namespace.
+          const s = publicState(state('creating'), 'creating');
+          testPauseAt('hooks');
+          runHooks('prestart', config.hooks?.prestart, s);
+          runHooks('createRuntime', config.hooks?.createRuntime, s);
+          return JSON.stringify(s);
+        },
+        onWarning: (m) => opts.log.warn(m),
       },
-      onHooks: () => {
-        // runtime.md#lifecycle steps 3 and 4, in the runtime's namespace.
-        const s = publicState(state('creating'), 'creating');
-        runHooks('prestart', config.hooks?.prestart, s);
-        runHooks('createRuntime', config.hooks?.createRuntime, s);
-        return JSON.stringify(s);
-      },
-      onWarning: (m) => opts.log.warn(m),
-    });
+      opts.launcher,
+    );
     testPauseAt('created');
     const created = state('created');
     writeState(dir, created);

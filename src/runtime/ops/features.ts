@@ -7,6 +7,7 @@ import {
   SECCOMP_FLAGS,
   SECCOMP_OPERATORS,
 } from '../../oci/runtime/types.js';
+import { apparmorEnabled } from '../plan/attrs.js';
 import { CAP_NAMES } from '../plan/capabilities.js';
 import { MOUNT_OPTION_NAMES } from '../plan/mount-options.js';
 
@@ -17,7 +18,7 @@ export function features(): Features {
     hooks: [...HOOK_NAMES],
     mountOptions: MOUNT_OPTION_NAMES,
     linux: {
-      namespaces: ['cgroup', 'ipc', 'mount', 'network', 'pid', 'user', 'uts'],
+      namespaces: ['cgroup', 'ipc', 'mount', 'network', 'pid', 'time', 'user', 'uts'],
       capabilities: [...CAP_NAMES],
       cgroup: { v1: true, v2: true, systemd: false, systemdUser: false, rdma: true },
       seccomp: {
@@ -31,10 +32,11 @@ export function features(): Features {
         knownFlags: [...SECCOMP_FLAGS],
         supportedFlags: ['SECCOMP_FILTER_FLAG_TSYNC', 'SECCOMP_FILTER_FLAG_LOG', 'SECCOMP_FILTER_FLAG_SPEC_ALLOW'],
       },
-      apparmor: { enabled: false },
+      // AppArmor profiles are applied where the host has AppArmor; SELinux labels are not.
+      apparmor: { enabled: apparmorEnabled() },
       selinux: { enabled: false },
       intelRdt: { enabled: false },
-      mountExtensions: { idmap: { enabled: false } },
+      mountExtensions: { idmap: { enabled: true } },
       netDevices: { enabled: false },
     },
     annotations: { 'org.opencontainers.runtime-spec.features.hull.runtime': 'hull-runtime' },

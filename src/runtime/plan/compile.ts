@@ -6,6 +6,7 @@
 import { posix } from 'node:path';
 import { HullError } from '../../errors.js';
 import type { RuntimeConfig } from '../../oci/runtime/types.js';
+import { checkSupported, processAttrOps } from './attrs.js';
 import { planCapabilities } from './capabilities.js';
 import { planDevices } from './devices.js';
 import { MS } from './mount-options.js';
@@ -35,6 +36,8 @@ export interface CompileInput {
   lastCap: number;
   /** --console-socket, for `process.terminal` (docs/runtime-plan.md#exec-and-terminals). */
   consoleSocket?: string;
+  /** The name of the new session keyring (runc: `_ses.<id>`); none with --no-new-keyring. */
+  keyring?: string;
   /** HOME from the rootfs's /etc/passwd when env has none. */
   home?: string;
   warn?: (m: string) => void;
@@ -75,7 +78,8 @@ export function compilePlan(input: CompileInput): Plan {
     });
   }
   const linux = config.linux ?? {};
-  const ns = planNamespaces(linux.namespaces);
+  checkSupported(proc, linux);
+  const ns = planNamespaces(linux.namespaces, linux.timeOffsets);
   const newUser = ns.created.has('user');
   const inUserNs = newUser || ns.joined.has('user');
   if (!ns.created.has('mount') && !ns.joined.has('mount')) {
@@ -99,7 +103,25 @@ export function compilePlan(input: CompileInput): Plan {
     });
   }
 
-  const ops: PlanOp[] = [...consoleSocketOps(config, input.consoleSocket), ...ns.before, ns.clone];
+  // Mounts are planned first: idmapped ones are made before the fork (plan/mounts.ts).
+  const idmaps: PlanOp[] = [];
+  const mounts = planMounts(config.mounts, {
+    bundle: input.bundle,
+    cgroups: input.cgroupViews,
+    cgroupV2: input.cgroupV2,
+    idmaps,
+    userMaps: newUser ? { uid: linux.uidMappings, gid: linux.gidMappings } : undefined,
+  });
+  // The exec fifo is opened by hull-init's first process, as host root in the host's mount
+  // namespace: the child may be another uid in a user namespace, or in a joined mount namespace,
+  // where the state directory (0700, root's) is out of reach.
+  const ops: PlanOp[] = [
+    ...consoleSocketOps(config, input.consoleSocket),
+    { op: 'open_fifo', path: input.fifo },
+    ...idmaps,
+    ...ns.before,
+    ns.clone,
+  ];
   // Parent side, while the child waits: maps first (the child's first act is to become root in
   // its namespace), then cgroups, so nothing the container runs escapes its limits.
   if (newUser) {
@@ -112,6 +134,7 @@ export function compilePlan(input: CompileInput): Plan {
   // Child side.
   if (newUser) ops.push({ op: 'userns_root' });
   ops.push(...ns.after, { op: 'setsid' });
+  if (input.keyring) ops.push({ op: 'session_keyring', name: input.keyring });
 
   // Mount events must not propagate to the host: make / a slave (runc's default) or what
   // rootfsPropagation says, recursively, before mounting anything.
@@ -123,11 +146,8 @@ export function compilePlan(input: CompileInput): Plan {
   });
   const rootPath = posix.resolve(input.bundle, config.root?.path ?? 'rootfs');
   ops.push({ op: 'bind_rootfs', path: rootPath });
-  ops.push(
-    ...planMounts(config.mounts, { bundle: input.bundle, cgroups: input.cgroupViews, cgroupV2: input.cgroupV2 }),
-  );
+  ops.push(...mounts);
   ops.push(...planDevices(linux.devices, config.mounts, inUserNs));
-  ops.push({ op: 'open_fifo', path: input.fifo });
 
   const seccomp = linux.seccomp ? planSeccomp(linux.seccomp) : undefined;
   const listenerPath = seccomp?.notify ? (linux.seccomp?.listenerPath ?? '') : '';
@@ -143,10 +163,15 @@ export function compilePlan(input: CompileInput): Plan {
   // environment exists, createContainer in the container's namespaces, all before pivot_root
   // (config.md#createRuntime-hooks, #createContainer-hooks).
   const hooks = config.hooks ?? {};
-  if (hooks.prestart?.length || hooks.createRuntime?.length || hooks.createContainer?.length) {
+  // The seccomp agent gets the container's state with the notify fd (config-linux.md#the-
+  // container-process-state): hull-init learns it at the same sync point.
+  if (hooks.prestart?.length || hooks.createRuntime?.length || hooks.createContainer?.length || listenerPath) {
     ops.push({ op: 'sync_hooks' }, ...planHooks('createContainer', hooks.createContainer));
   }
   ops.push(input.noPivot ? { op: 'move_root' } : { op: 'pivot_root' });
+  // config-linux.md#rootfs-mount-propagation: the propagation of the container's / itself, set
+  // once it is / (before, it applied to the runtime's view, to keep mounts from leaking out).
+  if (prop) ops.push({ op: 'root_propagation', flags: PROPAGATION[prop], name: prop });
   // runc's setupConsole: after the mounts (the pty comes from the container's devpts), before
   // the root becomes read-only (the slave is bound onto /dev/console).
   if (proc.terminal) ops.push(consoleOp(proc, true));
@@ -161,9 +186,15 @@ export function compilePlan(input: CompileInput): Plan {
 
   ops.push(...planRlimits(proc.rlimits));
   if (proc.oomScoreAdj !== undefined) ops.push({ op: 'oom_score_adj', value: proc.oomScoreAdj });
+  // personality, ioPriority, scheduler, AppArmor: while still privileged (real-time policies and
+  // the RT I/O class need CAP_SYS_NICE / CAP_SYS_ADMIN).
+  ops.push(...processAttrOps(proc, linux));
   if (proc.noNewPrivileges) ops.push({ op: 'no_new_privs' });
   const seccompLoad: PlanOp[] = seccomp
-    ? [...seccomp.build, { op: 'seccomp_load', listenerPath, metadata: linux.seccomp?.listenerMetadata ?? '' }]
+    ? [
+        ...seccomp.build,
+        { op: 'seccomp_load', listenerPath, metadata: JSON.stringify(linux.seccomp?.listenerMetadata ?? '') },
+      ]
     : [];
   // Without no_new_privs, loading a filter needs CAP_SYS_ADMIN: load it while still privileged
   // (the process then runs setuid/capset under it, as with runc). With no_new_privs it is

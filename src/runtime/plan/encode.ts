@@ -81,6 +81,24 @@ export function opFields(o: PlanOp): Field[] {
       return [o.procs];
     case 'console':
       return [o.rows, o.cols, o.mountConsole ? 1 : 0];
+    case 'timens':
+      return [o.offsets];
+    case 'cpu_affinity':
+      return [...o.cpus];
+    case 'idmap_mount':
+      return [o.source, o.recursive ? 1 : 0, o.attr, o.uidMap, o.gidMap];
+    case 'mount_fd':
+      return [o.index, o.target, o.kind, o.propagationFlags];
+    case 'personality':
+      return [o.persona];
+    case 'ioprio':
+      return [o.value];
+    case 'scheduler':
+      return [o.policy, o.flags, o.nice, o.priority, o.runtime, o.deadline, o.period];
+    case 'session_keyring':
+      return [o.name];
+    case 'apparmor':
+      return [o.profile];
     default:
       return [];
   }

@@ -8,6 +8,7 @@
  */
 import { HullError } from '../../errors.js';
 import type { Process, RuntimeConfig } from '../../oci/runtime/types.js';
+import { affinityOps, checkSupported, processAttrOps } from './attrs.js';
 import { planCapabilities } from './capabilities.js';
 import { consoleOp, consoleSocketOps } from './compile.js';
 import { CLONE } from './namespaces.js';
@@ -60,7 +61,13 @@ export function compileExecPlan(input: ExecCompileInput): Plan {
       section: 'runtime-spec/config.md#process',
     });
   }
-  const ops: PlanOp[] = [...consoleSocketOps({ process: proc } as RuntimeConfig, input.consoleSocket)];
+  checkSupported(proc, undefined, '$');
+  const affinity = affinityOps(proc.execCPUAffinity, '$.execCPUAffinity');
+  // execCPUAffinity.initial: the runtime side, before it joins the container's cgroup.
+  const ops: PlanOp[] = [
+    ...(affinity.initial ? [affinity.initial] : []),
+    ...consoleSocketOps({ process: proc } as RuntimeConfig, input.consoleSocket),
+  ];
   for (const procs of input.cgroupProcs) ops.push({ op: 'cgroup_open', procs });
   for (const ns of EXEC_NAMESPACES) {
     if (!input.namespaces.includes(ns.proc)) continue;
@@ -69,10 +76,13 @@ export function compileExecPlan(input: ExecCompileInput): Plan {
   ops.push({ op: 'clone', flags: 0, namespaces: [] });
   if (input.monitor) ops.push({ op: 'monitor' });
 
+  // execCPUAffinity.final: the child runs only once the parent has put it in the cgroup.
+  if (affinity.final) ops.push(affinity.final);
   ops.push({ op: 'setsid' });
   if (proc.terminal) ops.push(consoleOp(proc, false));
   ops.push(...planRlimits(proc.rlimits));
   if (proc.oomScoreAdj !== undefined) ops.push({ op: 'oom_score_adj', value: proc.oomScoreAdj });
+  ops.push(...processAttrOps(proc, input.config.linux));
   if (proc.noNewPrivileges) ops.push({ op: 'no_new_privs' });
 
   const sc = input.config.linux?.seccomp;

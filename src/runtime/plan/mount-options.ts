@@ -78,8 +78,8 @@ const PROPAGATION: Record<string, number> = {
   runbindable: MS.UNBINDABLE | MS.REC,
 };
 
-/** Options hull knows and deliberately ignores (runc extensions with no kernel meaning here). */
-const IGNORED = new Set(['tmpcopyup']);
+/** Options that are not mount(2) flags or data: runc's tmpcopyup (ignored); idmap/ridmap (plan/mounts.ts). */
+const IGNORED = new Set(['tmpcopyup', 'idmap', 'ridmap']);
 
 export interface ParsedOptions {
   flags: number;

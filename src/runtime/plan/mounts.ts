@@ -27,6 +27,10 @@ export interface MountContext {
   cgroups: CgroupView[];
   /** True when the cgroup hierarchy is v2 only: a `cgroup` mount binds the one directory. */
   cgroupV2: boolean;
+  /** Collects the `idmap_mount` ops, which hull-init runs before the fork. */
+  idmaps?: PlanOp[];
+  /** The container's user namespace maps, for `idmap` options without maps of their own. */
+  userMaps?: { uid?: Mount['uidMappings']; gid?: Mount['gidMappings'] };
 }
 
 /** "/a/b/" → "a/b"; relative destinations are read relative to "/" (config.md#mounts). */
@@ -43,13 +47,12 @@ export function planMounts(mounts: readonly Mount[] | undefined, ctx: MountConte
       ops.push(...cgroupMounts(target, opts.flags, ctx));
       return;
     }
-    if (m.uidMappings || m.gidMappings) {
-      throw new HullError('UNSUPPORTED', `$.mounts[${i}]: idmapped mounts are not supported by hull-runtime`, {
-        jsonPath: `$.mounts[${i}].uidMappings`,
-        section: 'runtime-spec/config.md#posix-platform-mounts',
-      });
-    }
     const bind = opts.bind || m.type === 'bind';
+    const idmapOpt = (m.options ?? []).some((o) => o === 'idmap' || o === 'ridmap');
+    if (m.uidMappings || m.gidMappings || idmapOpt) {
+      ops.push(idmapMount(m, i, target, opts, bind, ctx));
+      return;
+    }
     if (bind) {
       const source = isAbsolute(m.source ?? '') ? (m.source as string) : join(ctx.bundle, m.source ?? '');
       let kind: 'dir' | 'file';
@@ -93,6 +96,71 @@ export function planMounts(mounts: readonly Mount[] | undefined, ctx: MountConte
     });
   });
   return ops;
+}
+
+/** mount(2) flags → mount_setattr(2) MOUNT_ATTR_* (linux/mount.h). */
+function mountAttr(flags: number): number {
+  let a = 0;
+  if (flags & MS.RDONLY) a |= 0x1;
+  if (flags & MS.NOSUID) a |= 0x2;
+  if (flags & MS.NODEV) a |= 0x4;
+  if (flags & MS.NOEXEC) a |= 0x8;
+  if (flags & MS.NOATIME) a |= 0x10;
+  else if (flags & MS.STRICTATIME) a |= 0x20;
+  if (flags & MS.NODIRATIME) a |= 0x80;
+  if (flags & MS.NOSYMFOLLOW) a |= 0x200000;
+  return a;
+}
+
+/**
+ * config.md#posix-platform-mounts uidMappings/gidMappings (and the `idmap`/`ridmap` options,
+ * which take the container's user namespace maps when the mount has none): an idmapped bind
+ * mount. hull-init makes it before the fork, while privileged over the source's filesystem
+ * (`idmap_mount`), and the child moves it into the rootfs (`mount_fd`).
+ */
+function idmapMount(
+  m: Mount,
+  i: number,
+  target: string,
+  opts: ReturnType<typeof parseMountOptions>,
+  bind: boolean,
+  ctx: MountContext,
+): PlanOp {
+  const jsonPath = `$.mounts[${i}]`;
+  const section = 'runtime-spec/config.md#posix-platform-mounts';
+  if (!bind) throw new HullError('INVALID', `${jsonPath}: idmapped mounts must be bind mounts`, { jsonPath, section });
+  const uid = m.uidMappings ?? ctx.userMaps?.uid;
+  const gid = m.gidMappings ?? ctx.userMaps?.gid;
+  if (!uid?.length || !gid?.length) {
+    throw new HullError('INVALID', `${jsonPath}.uidMappings: an idmapped mount needs uidMappings and gidMappings`, {
+      jsonPath: `${jsonPath}.uidMappings`,
+      section,
+    });
+  }
+  const source = isAbsolute(m.source ?? '') ? (m.source as string) : join(ctx.bundle, m.source ?? '');
+  let kind: 'dir' | 'file';
+  try {
+    kind = statSync(source).isDirectory() ? 'dir' : 'file';
+  } catch (err) {
+    throw new HullError('MOUNT_SOURCE', `${jsonPath}.source: cannot use ${source}: ${isErrno(err) ? err.code : err}`, {
+      jsonPath: `${jsonPath}.source`,
+      section: 'runtime-spec/config.md#mounts',
+    });
+  }
+  const index = ctx.idmaps?.length ?? 0;
+  ctx.idmaps?.push({
+    op: 'idmap_mount',
+    source,
+    recursive: (opts.flags & MS.REC) !== 0 || (m.options ?? []).includes('ridmap'),
+    attr: mountAttr(opts.flags),
+    uidMap: idMap(uid),
+    gidMap: idMap(gid),
+  });
+  return { op: 'mount_fd', index, target, kind, propagationFlags: opts.propagation };
+}
+
+function idMap(maps: readonly { containerID: number; hostID: number; size: number }[]): string {
+  return maps.map((x) => `${x.containerID} ${x.hostID} ${x.size}\n`).join('');
 }
 
 /**

@@ -6,7 +6,8 @@
  * (config-linux.md#namespaces, cgroup).
  */
 import { HullError } from '../../errors.js';
-import type { LinuxNamespace, NamespaceType } from '../../oci/runtime/types.js';
+import type { Linux, LinuxNamespace, NamespaceType } from '../../oci/runtime/types.js';
+import { timeOffsetsText } from './attrs.js';
 import type { PlanOp } from './ops.js';
 
 export const CLONE: Record<NamespaceType, number> = {
@@ -20,10 +21,8 @@ export const CLONE: Record<NamespaceType, number> = {
   time: 0x00000080,
 };
 
-const SECTION = 'runtime-spec/config-linux.md#namespaces';
-
 export interface NamespacePlan {
-  /** Ops run before the fork (setns). */
+  /** Ops run before the fork (setns, then timens). */
   before: PlanOp[];
   clone: PlanOp & { op: 'clone' };
   /** Ops run by the child once released (unshare of the cgroup namespace). */
@@ -34,33 +33,34 @@ export interface NamespacePlan {
   joined: Set<NamespaceType>;
 }
 
-export function planNamespaces(namespaces: readonly LinuxNamespace[] | undefined): NamespacePlan {
+export function planNamespaces(
+  namespaces: readonly LinuxNamespace[] | undefined,
+  timeOffsets?: Linux['timeOffsets'],
+): NamespacePlan {
   const list = namespaces ?? [];
   const created = new Set<NamespaceType>();
   const joined = new Set<NamespaceType>();
   const setns: PlanOp[] = [];
-  list.forEach((ns, i) => {
-    if (ns.type === 'time') {
-      // time_namespaces(7) needs offsets written before any process enters; not built yet.
-      throw new HullError(
-        'UNSUPPORTED',
-        `$.linux.namespaces[${i}]: time namespaces are not supported by hull-runtime`,
-        {
-          jsonPath: `$.linux.namespaces[${i}]`,
-          section: SECTION,
-        },
-      );
-    }
+  list.forEach((ns) => {
     if (ns.path) {
       joined.add(ns.type);
       setns.push({ op: 'setns', type: ns.type, nstype: CLONE[ns.type], path: ns.path });
     } else created.add(ns.type);
   });
   setns.sort((a, b) => Number(b.op === 'setns' && b.type === 'user') - Number(a.op === 'setns' && a.type === 'user'));
+  // time_namespaces(7): CLONE_NEWTIME is not a clone(2) flag (0x80 lies in CSIGNAL); hull-init
+  // unshares it before the fork and writes the offsets, and the init is forked into it.
+  if (created.has('time')) setns.push({ op: 'timens', offsets: timeOffsetsText(timeOffsets) });
+  else if (timeOffsets && Object.keys(timeOffsets).length) {
+    throw new HullError('INVALID', '$.linux.timeOffsets: needs a new time namespace (config-linux.md#namespaces)', {
+      jsonPath: '$.linux.timeOffsets',
+      section: 'runtime-spec/config-linux.md#offset-for-time-namespace',
+    });
+  }
   let flags = 0;
   const names: string[] = [];
   for (const t of created) {
-    if (t === 'cgroup') continue;
+    if (t === 'cgroup' || t === 'time') continue;
     flags |= CLONE[t];
     names.push(t);
   }

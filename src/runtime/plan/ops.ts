@@ -21,6 +21,9 @@ export const OP = {
   monitor: 6,
   console_socket: 7,
   cgroup_open: 8,
+  timens: 9,
+  cpu_affinity: 13,
+  idmap_mount: 14,
   unshare: 10,
   setsid: 11,
   userns_root: 12,
@@ -48,6 +51,7 @@ export const OP = {
   seccomp_rule: 58,
   seccomp_load: 59,
   seccomp_listener: 26,
+  mount_fd: 27,
   capbset: 60,
   setuser: 61,
   capset: 62,
@@ -60,6 +64,11 @@ export const OP = {
   wait_start: 69,
   exec: 70,
   console: 71,
+  personality: 72,
+  ioprio: 73,
+  scheduler: 74,
+  session_keyring: 75,
+  apparmor: 76,
 } as const;
 
 export type OpName = keyof typeof OP;
@@ -176,7 +185,34 @@ export type PlanOp =
   /** Before setns (exec): open a cgroup.procs the parent writes the child's pid to after the fork. */
   | { op: 'cgroup_open'; procs: string }
   /** Child: pty pair, slave as controlling terminal and stdio, master sent to the console socket. */
-  | { op: 'console'; rows: number; cols: number; mountConsole: boolean };
+  | { op: 'console'; rows: number; cols: number; mountConsole: boolean }
+  /** Before clone: unshare a time namespace and write its offsets (`monotonic S N\n...`). */
+  | { op: 'timens'; offsets: string }
+  /** sched_setaffinity(2) of the current process (before clone: `initial`; child: `final`). */
+  | { op: 'cpu_affinity'; cpus: number[] }
+  /** Before clone: a detached idmapped copy of `source` (open_tree + mount_setattr), kept by index. */
+  | { op: 'idmap_mount'; source: string; recursive: boolean; attr: number; uidMap: string; gidMap: string }
+  /** Child: move idmapped mount number `index` onto `target` inside the rootfs. */
+  | { op: 'mount_fd'; index: number; target: string; kind: TargetKind; propagationFlags: number }
+  /** personality(2): config-linux.md#personality. */
+  | { op: 'personality'; persona: number; domain: string }
+  /** ioprio_set(2) value: class << 13 | priority. */
+  | { op: 'ioprio'; value: number }
+  /** sched_setattr(2). */
+  | {
+      op: 'scheduler';
+      policy: number;
+      flags: number;
+      nice: number;
+      priority: number;
+      runtime: bigint;
+      deadline: bigint;
+      period: bigint;
+    }
+  /** keyctl(KEYCTL_JOIN_SESSION_KEYRING, name): a new session keyring (runc's default). */
+  | { op: 'session_keyring'; name: string }
+  /** The AppArmor profile for the next execve. */
+  | { op: 'apparmor'; profile: string };
 
 export interface Plan {
   ops: PlanOp[];
