@@ -11,17 +11,49 @@ export function parseCommand(spec: CommandSpec, argv: string[]): ParsedCommand {
     }),
   );
   let parsed: ParsedCommand;
+  // docker run IMAGE CMD ARGS...: everything after the first positional belongs to the command.
+  const cut = spec.stopAtFirstPositional ? firstPositional(argv, options) : argv.length;
   try {
-    parsed = parseArgs({ args: argv, options: config, allowPositionals: true, strict: true }) as ParsedCommand;
+    parsed = parseArgs({
+      args: argv.slice(0, cut),
+      options: config,
+      allowPositionals: true,
+      strict: true,
+    }) as ParsedCommand;
   } catch (err) {
     throw new UsageError(usageMessage((err as Error).message));
   }
+  if (cut < argv.length) parsed.positionals.push(...argv.slice(cut));
   if (parsed.values.help) return parsed;
   const [min, max] = spec.positionals;
   if (parsed.positionals.length < min) throw new UsageError(`missing arguments; usage: hull ${spec.usage}`);
   if (parsed.positionals.length > max)
     throw new UsageError(`unexpected argument '${parsed.positionals[max]}'; usage: hull ${spec.usage}`);
   return parsed;
+}
+
+/** The index just past the first positional argument (options before it may take values). */
+function firstPositional(argv: string[], options: CommandSpec['options']): number {
+  const takesValue = (name: string) => options[name]?.type === 'string';
+  const shortTakesValue = (ch: string) => Object.values(options).some((o) => o.short === ch && o.type === 'string');
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i] as string;
+    if (a === '--') return i + 2 <= argv.length ? i + 2 : argv.length;
+    if (a.startsWith('--')) {
+      if (!a.includes('=') && takesValue(a.slice(2))) i++;
+    } else if (a.startsWith('-') && a.length > 1) {
+      // -it, -e K=V, -eK=V, -p 80:80: a short option taking a value consumes the rest or the next.
+      for (let j = 1; j < a.length; j++) {
+        if (shortTakesValue(a[j] as string)) {
+          if (j === a.length - 1) i++;
+          break;
+        }
+      }
+    } else {
+      return i + 1;
+    }
+  }
+  return argv.length;
 }
 
 /** parseArgs' messages are long and mention internals; keep the part that names the flag. */

@@ -21,6 +21,10 @@ export interface CommandSpec {
   positionals: [number, number];
   /** Extra help text printed after the options. */
   details?: string;
+  /** Parse options only up to the first positional (docker run IMAGE CMD -x: -x is CMD's). */
+  stopAtFirstPositional?: boolean;
+  /** The exit status for a failure (docker's engine commands use 125); default 1. */
+  errorExitCode?: number;
   run(args: ParsedCommand): Promise<number>;
 }
 

@@ -37,13 +37,85 @@ const commands: Record<string, { summary: string; load: Loader }> = {
     summary: 'remove the credentials of a registry',
     load: async () => (await import('./commands/logout.js')).logoutCommand,
   },
+  network: {
+    summary: 'manage CNI bridge networks (create, ls, rm)',
+    load: async () => (await import('./commands/network.js')).networkCommand,
+  },
   registry: {
     summary: 'run a distribution-spec registry (serve) and collect its garbage (gc)',
     load: async () => (await import('./commands/registry.js')).registryCommand,
   },
+  pull: {
+    summary: 'pull an image from a registry into the image store (--root)',
+    load: async () => (await import('./commands/pull.js')).pullCommand,
+  },
+  images: {
+    summary: 'list the images in the image store',
+    load: async () => (await import('./commands/images.js')).imagesCommand,
+  },
+  rmi: {
+    summary: 'remove images from the image store',
+    load: async () => (await import('./commands/rmi.js')).rmiCommand,
+  },
+  tag: {
+    summary: 'give an image in the image store another name',
+    load: async () => (await import('./commands/tag.js')).tagCommand,
+  },
   validate: {
     summary: 'validate an image layout or a runtime bundle',
     load: async () => (await import('./commands/validate.js')).validateCommand,
+  },
+  run: {
+    summary: 'create and run a container (pulling the image if missing), like docker run',
+    load: async () => (await import('./commands/run.js')).runCommand,
+  },
+  create: {
+    summary: 'create a container without starting it',
+    load: async () => (await import('./commands/run.js')).createCommand,
+  },
+  start: {
+    summary: 'start created or stopped containers',
+    load: async () => (await import('./commands/container-verbs.js')).startCommand,
+  },
+  stop: {
+    summary: 'stop running containers (stop signal, then SIGKILL after -t seconds)',
+    load: async () => (await import('./commands/container-verbs.js')).stopCommand,
+  },
+  kill: {
+    summary: 'send a signal to running containers',
+    load: async () => (await import('./commands/container-verbs.js')).killCommand,
+  },
+  rm: {
+    summary: 'remove containers',
+    load: async () => (await import('./commands/container-verbs.js')).rmCommand,
+  },
+  wait: {
+    summary: 'wait for containers to exit and print their exit codes',
+    load: async () => (await import('./commands/container-verbs.js')).waitCommand,
+  },
+  ps: {
+    summary: 'list containers',
+    load: async () => (await import('./commands/ps.js')).psCommand,
+  },
+  logs: {
+    summary: "print a container's logs",
+    load: async () => (await import('./commands/logs.js')).logsCommand,
+  },
+  exec: {
+    summary: 'run a command in a running container',
+    load: async () => (await import('./commands/exec.js')).execCommand,
+  },
+  volume: {
+    summary: 'manage named volumes',
+    load: async () => (await import('./commands/volume.js')).volumeCommand,
+  },
+  system: {
+    summary: 'disk usage (df) and removal of stopped containers and unused data (prune)',
+    load: async () => (await import('./commands/system.js')).systemCommand,
+  },
+  container: {
+    summary: "container housekeeping (the monitor's exit command)",
+    load: async () => (await import('./commands/container.js')).containerCommand,
   },
 };
 
@@ -67,6 +139,7 @@ function topHelp(): string {
 export async function main(argv: string[]): Promise<void> {
   const [name, ...rest] = argv;
   let debug = argv.includes('--debug');
+  let failureCode = 1;
   try {
     if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
       process.stdout.write(topHelp());
@@ -81,6 +154,7 @@ export async function main(argv: string[]): Promise<void> {
     const entry = commands[name];
     if (!entry) throw new UsageError(`unknown command '${name}'`);
     const spec = await entry.load();
+    failureCode = spec.errorExitCode ?? 1;
     const args = parseCommand(spec, rest);
     debug = args.values.debug === true;
     if (args.values.help) {
@@ -90,6 +164,6 @@ export async function main(argv: string[]): Promise<void> {
     process.exitCode = await spec.run(args);
   } catch (err) {
     printError(err, { debug, command: name });
-    process.exitCode = err instanceof UsageError ? 2 : 1;
+    process.exitCode = err instanceof UsageError ? (failureCode === 125 ? 125 : 2) : failureCode;
   }
 }

@@ -81,7 +81,8 @@ export interface SpecDeviceCgroup {
 export interface SpecResources {
   devices?: SpecDeviceCgroup[];
   memory?: { limit?: number; swap?: number };
-  cpu?: { shares?: number };
+  cpu?: { shares?: number; quota?: number; period?: number };
+  pids?: { limit: number };
 }
 
 /** runtime-spec/config-linux.md */
@@ -92,6 +93,9 @@ export interface SpecLinux {
   namespaces?: SpecNamespace[];
   maskedPaths?: string[];
   readonlyPaths?: string[];
+  cgroupsPath?: string;
+  /** config-linux.md#seccomp, passed through as the profile file has it. */
+  seccomp?: unknown;
 }
 
 /** runtime-spec/config.md: the top level of config.json. */

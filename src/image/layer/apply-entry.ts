@@ -15,6 +15,13 @@
  *
  * Device nodes and FIFOs are created with mknod (we run as root, as umoci does); a rootless
  * caller gets EPERM for devices as a LAYER_APPLY_FAILED error.
+ *
+ * Whiteout formats: 'oci' (the default) applies whiteouts by removing from the rootfs below;
+ * 'overlay' unpacks one layer alone into an empty directory that overlayfs will stack as a
+ * lowerdir (docs/engine.md), so whiteouts are recorded the way overlayfs reads them
+ * (kernel Documentation/filesystems/overlayfs.rst "whiteouts and opaque directories"):
+ * `.wh.X` becomes a character device 0/0 named X, `.wh..wh..opq` the xattr
+ * trusted.overlay.opaque=y on its directory. Layers then never need their parent's files.
  */
 import { HullError } from '../../errors.js';
 import { check, EEXIST, ENOENT, EOPNOTSUPP, EPERM, errnoError, layerNative } from './apply-native.js';
@@ -40,6 +47,18 @@ export interface ApplyStats {
   /** xattrs the filesystem refused as unsupported (EOPNOTSUPP), e.g. user.* on a symlink. */
   xattrsSkipped: number;
 }
+
+export type WhiteoutFormat = 'oci' | 'overlay';
+
+export interface ApplierOptions {
+  /** How whiteouts are applied (see the module comment); default 'oci'. */
+  whiteouts?: WhiteoutFormat;
+}
+
+/** overlayfs' opaque-directory marker (overlayfs.rst, "whiteouts and opaque directories"). */
+export const OVERLAY_OPAQUE_XATTR = 'trusted.overlay.opaque';
+/** xattrs overlayfs interprets (opaque, redirect, metacopy...): a layer must not carry its own. */
+const OVERLAY_XATTR_PREFIX = 'trusted.overlay.';
 
 export function emptyStats(): ApplyStats {
   return {
@@ -93,11 +112,18 @@ export class LayerApplier implements TarSink {
   /** mtimes of directories before this layer touched them, restored at the end. */
   private readonly priorTimes = new Map<string, [number, number]>();
   private cur: OpenFile | undefined;
+  private readonly overlay: boolean;
+  /** overlay format: directories to mark opaque at the end of the layer. */
+  private readonly opaqueDirs = new Set<string>();
+  /** overlay format: paths this layer made whiteout devices for. */
+  private readonly whiteoutKeys = new Set<string>();
 
   constructor(
     rootfs: string,
     private readonly label: string,
+    opts: ApplierOptions = {},
   ) {
+    this.overlay = opts.whiteouts === 'overlay';
     this.resolver = new RootResolver(rootfs);
     const remember = (key: string, fd: number): void => {
       if (this.priorTimes.has(key)) return;
@@ -138,8 +164,12 @@ export class LayerApplier implements TarSink {
     }
   }
 
-  /** End of the layer: directory mtimes (layer.md#file-attributes). */
+  /** End of the layer: opaque markers (overlay format), directory mtimes (layer.md#file-attributes). */
   finish(): void {
+    for (const key of this.opaqueDirs) {
+      const fd = this.resolver.dirFdIfExists(key);
+      if (fd !== undefined) this.n.lsetxattr(procPath(fd, '.'), OVERLAY_OPAQUE_XATTR, Buffer.from('y'), 0);
+    }
     const explicit = new Set<string>();
     for (const d of this.dirTimes) explicit.add(d.parentKey === '' ? d.name : `${d.parentKey}/${d.name}`);
     for (const [key, [sec, nsec]] of this.priorTimes) {
@@ -197,6 +227,11 @@ export class LayerApplier implements TarSink {
     const wh = parseWhiteout(name, this.label, e.name);
     if (wh) {
       this.stats.whiteouts++;
+      if (this.overlay) {
+        if (wh.kind === 'opaque') this.overlayOpaque(parentKey);
+        else if (wh.kind === 'remove') this.overlayWhiteout(parentKey, wh.target);
+        return;
+      }
       if (wh.kind === 'opaque') this.opaque(parentKey);
       else if (wh.kind === 'remove') this.whiteout(parentKey, wh.target);
       return;
@@ -278,6 +313,12 @@ export class LayerApplier implements TarSink {
       }
     }
     check(rc, 'mkdirat', name);
+    if (this.overlay) {
+      // A directory that replaces this layer's whiteout of the same path hides the lower one's
+      // children, as the whiteout-then-create order means (layer.md#whiteouts).
+      const key = parentKey === '' ? name : `${parentKey}/${name}`;
+      if (this.whiteoutKeys.has(key)) this.opaqueDirs.add(key);
+    }
     check(this.n.setMetaAt(pfd, name, e.uid, e.gid, e.mode, 0, -1, false), 'metadata', name);
     // "the existing path's attributes MUST be replaced" (layer.md#changeset-over-existing-files):
     // xattrs the entry does not carry go too.
@@ -307,6 +348,14 @@ export class LayerApplier implements TarSink {
     if (targetKey === key) return; // a link to itself: already there
     const targetName = target[target.length - 1] as string;
     const targetParent = target.slice(0, -1).join('/');
+    // A layer unpacked alone cannot link to a lower layer's file; layer.md#hardlinks allows
+    // such an extraction to fail (docker and containerd fail there too).
+    if (this.overlay && !this.own.has(targetKey))
+      throw new HullError(
+        'LAYER_HARDLINK_OUTSIDE',
+        `layer ${this.label}: entry '${e.name}' is a hardlink to '${e.linkname}', which this layer does not contain; a layer unpacked as an overlay snapshot cannot link into a lower layer (image-spec/layer.md#hardlinks)`,
+        { file: this.label, section: 'image-spec/layer.md#hardlinks' },
+      );
     for (let attempt = 0; ; attempt++) {
       const tpfd = this.resolver.dirFd(targetParent, false);
       const pfd = this.resolver.dirFd(parentKey, true);
@@ -344,6 +393,25 @@ export class LayerApplier implements TarSink {
     if (pfd !== undefined) this.removeExisting(parentKey, pfd, target);
   }
 
+  /** overlay format: `.wh.X` → character device 0/0 named X, unless this layer wrote X itself. */
+  private overlayWhiteout(parentKey: string, target: string): void {
+    const key = parentKey === '' ? target : `${parentKey}/${target}`;
+    if (this.own.has(key)) return;
+    const pfd = this.resolver.dirFd(parentKey, true);
+    if (parentKey !== '') this.markOwn(parentKey);
+    const rc = this.n.mknodAt(pfd, target, S_IFCHR | 0o600, this.n.makedev(0, 0), 0, 0, 0, -1);
+    if (rc !== -EEXIST) check(rc, 'mknodat', key);
+    this.whiteoutKeys.add(key);
+  }
+
+  /** overlay format: the directory is marked opaque at the end of the layer (after its own entries' xattrs). */
+  private overlayOpaque(parentKey: string): void {
+    this.stats.opaqueWhiteouts++;
+    this.resolver.dirFd(parentKey, true);
+    if (parentKey !== '') this.markOwn(parentKey);
+    this.opaqueDirs.add(parentKey);
+  }
+
   private opaque(parentKey: string): void {
     this.stats.opaqueWhiteouts++;
     if (parentKey !== '') this.markOwn(parentKey);
@@ -356,6 +424,10 @@ export class LayerApplier implements TarSink {
     if (!e.xattrs) return;
     const path = procPath(pfd, name);
     for (const [attr, value] of e.xattrs) {
+      if (this.overlay && attr.startsWith(OVERLAY_XATTR_PREFIX)) {
+        this.stats.xattrsSkipped++;
+        continue;
+      }
       try {
         this.n.lsetxattr(path, attr, value, 0);
       } catch (err) {

@@ -13,17 +13,19 @@
 import { mkdirSync } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { HullError } from '../../errors.js';
-import { type ApplyStats, emptyStats, LayerApplier } from './apply-entry.js';
+import { type ApplyStats, emptyStats, LayerApplier, type WhiteoutFormat } from './apply-entry.js';
 import { prefetch } from './apply-prefetch.js';
 import { TarReader } from './apply-tar.js';
 
-export type { ApplyStats } from './apply-entry.js';
+export type { ApplyStats, WhiteoutFormat } from './apply-entry.js';
 
 export interface ApplyOptions {
   /** Bound on a layer's uncompressed (tar) size; default 32 GiB. */
   maxBytes?: number;
   /** Names the layer in errors, e.g. its digest. */
   layerLabel?: string;
+  /** 'overlay': unpack as an overlayfs lowerdir of its own (apply-entry.ts); default 'oci'. */
+  whiteouts?: WhiteoutFormat;
 }
 
 export interface LayerSource {
@@ -51,7 +53,7 @@ export async function applyLayer(
   const label = opts.layerLabel ?? 'layer';
   const maxBytes = opts.maxBytes ?? DEFAULT_MAX_BYTES;
   mkdirSync(rootfs, { recursive: true });
-  const applier = new LayerApplier(rootfs, label);
+  const applier = new LayerApplier(rootfs, label, { whiteouts: opts.whiteouts });
   const reader = new TarReader(applier, { maxBytes, label });
   try {
     try {

@@ -17,7 +17,16 @@ export interface ChildRegistry {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
-export async function spawnRegistry(root: string, extra: string[] = [], addr = '127.0.0.1:0'): Promise<ChildRegistry> {
+/**
+ * `autoStop`: stop it in the current suite's after(); pass false when calling from a before()
+ * hook (an after() registered there runs as soon as the hook ends) and stop it yourself.
+ */
+export async function spawnRegistry(
+  root: string,
+  extra: string[] = [],
+  addr = '127.0.0.1:0',
+  autoStop = true,
+): Promise<ChildRegistry> {
   const proc = spawn(process.execPath, [hullBin, 'registry', 'serve', '--root', root, '--addr', addr, ...extra], {
     stdio: ['ignore', 'ignore', 'pipe'],
   });
@@ -50,6 +59,6 @@ export async function spawnRegistry(root: string, extra: string[] = [], addr = '
       return exited;
     },
   };
-  after(() => child.stop('SIGKILL'));
+  if (autoStop) after(() => child.stop('SIGKILL'));
   return child;
 }

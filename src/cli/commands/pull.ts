@@ -1,0 +1,105 @@
+import type { PullOptions, PullProgress } from '../../engine/images/pull.js';
+import { flag, stringOption } from '../args.js';
+import type { CommandSpec } from '../command.js';
+import { engineRun, rootOf, rootOption } from '../engine-command.js';
+import { humanSize } from '../output.js';
+import { progressWanted } from '../progress.js';
+
+function short(digest: string): string {
+  return digest.slice(digest.indexOf(':') + 1, digest.indexOf(':') + 13);
+}
+
+/** One bar per layer on a terminal (cli-progress, loaded only then). */
+async function barProgress(): Promise<{ progress: PullProgress; stop(): void }> {
+  const { MultiBar, Presets } = (await import('cli-progress')).default;
+  const multi = new MultiBar(
+    {
+      format: '{label} [{bar}] {done} / {size}',
+      hideCursor: true,
+      stream: process.stderr,
+      clearOnComplete: false,
+      autopadding: true,
+    },
+    Presets.shades_classic,
+  );
+  return {
+    progress: {
+      trying: (name) => multi.log(`Trying to pull ${name}...\n`),
+      layer(desc) {
+        const total = Math.max(desc.size, 1);
+        const bar = multi.create(total, 0, {
+          label: `blob ${short(desc.digest)}`,
+          done: humanSize(0),
+          size: humanSize(desc.size),
+        });
+        let n = 0;
+        return {
+          advance(bytes) {
+            n += bytes;
+            bar.update(Math.min(n, total), { done: humanSize(n) });
+          },
+          done(how) {
+            bar.update(total, { done: how === 'skipped' ? 'already exists' : humanSize(desc.size) });
+            bar.stop();
+          },
+        };
+      },
+    },
+    stop: () => multi.stop(),
+  };
+}
+
+export const pullCommand: CommandSpec = {
+  name: 'pull',
+  summary:
+    'Pull an image from a registry into the image store: layers streamed in parallel, verified, and unpacked as overlay snapshots. Prints the image id.',
+  usage: 'pull [OPTIONS] NAME[:TAG|@DIGEST]',
+  positionals: [1, 1],
+  options: {
+    root: rootOption,
+    platform: { type: 'string', description: 'OS/ARCH[/VARIANT] to pull (default: the host)', valueName: 'P' },
+    'tls-verify': {
+      type: 'string',
+      description: 'verify TLS (default true, except for loopback registries; false: also plain http)',
+      valueName: 'BOOL',
+    },
+    creds: { type: 'string', description: 'registry credentials USER:PASSWORD', valueName: 'CREDS' },
+    authfile: { type: 'string', description: 'auth.json to read credentials from', valueName: 'FILE' },
+  },
+  details: `Short names resolve as docker's do (busybox = docker.io/library/busybox:latest); a name without a
+registry is tried on each registry of ROOT/registries.json {"search": [...]} or $HULL_REGISTRIES
+(comma separated), default docker.io. Registries on 127.0.0.0/8 and localhost use plain http.`,
+  async run(args) {
+    return engineRun('pull', args, async () => {
+      const { openImageStore } = await import('../../engine/images/store.js');
+      const { pullImage } = await import('../../engine/images/pull.js');
+      const { remoteOptions } = await import('../../transport/remote-flags.js');
+      const { parsePlatform } = await import('../../image/platform.js');
+      const quiet = flag(args, 'quiet');
+      const remote = remoteOptions(
+        stringOption(args, 'tls-verify'),
+        stringOption(args, 'creds'),
+        stringOption(args, 'authfile'),
+        { tls: '--tls-verify', creds: '--creds' },
+      );
+      const opts: PullOptions = { ...remote };
+      const platform = stringOption(args, 'platform');
+      if (platform) opts.platform = parsePlatform(platform);
+      let stop = () => {};
+      if (progressWanted(quiet)) {
+        const bars = await barProgress();
+        opts.progress = bars.progress;
+        stop = bars.stop;
+      } else if (!quiet) opts.progress = (await import('../../engine/images/progress-lines.js')).lineProgress();
+      const store = await openImageStore(rootOf(args));
+      let result: Awaited<ReturnType<typeof pullImage>>;
+      try {
+        result = await pullImage(store, args.positionals[0]!, opts);
+      } finally {
+        stop();
+      }
+      process.stdout.write(`${result.image.id.slice(result.image.id.indexOf(':') + 1)}\n`);
+      return 0;
+    });
+  },
+};

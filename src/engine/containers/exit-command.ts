@@ -1,0 +1,17 @@
+/**
+ * The command a container's monitor runs after the container exits (podman's --exit-command):
+ * `hull container cleanup`, which deletes the runtime's container, unmounts the rootfs, releases
+ * the network (CNI DEL) and, for --rm, removes the container. Running it from the monitor makes
+ * cleanup happen even when no hull command is around when the container exits.
+ */
+import { fileURLToPath } from 'node:url';
+import type { Engine } from '../engine.js';
+
+export function hullEntry(): string {
+  // dist/src/engine/containers/exit-command.js → bin/hull
+  return fileURLToPath(new URL('../../../../bin/hull', import.meta.url));
+}
+
+export function exitCommand(engine: Engine, id: string): string[] {
+  return [process.execPath, hullEntry(), 'container', 'cleanup', '--root', engine.paths.root, id];
+}

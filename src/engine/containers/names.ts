@@ -1,0 +1,58 @@
+/** docker-style random names (adjective_surname) and ids (64 hex digits). */
+import { randomBytes, randomInt } from 'node:crypto';
+
+const LEFT = [
+  'admiring',
+  'brave',
+  'calm',
+  'clever',
+  'eager',
+  'elated',
+  'focused',
+  'gallant',
+  'happy',
+  'jolly',
+  'keen',
+  'kind',
+  'lucid',
+  'modest',
+  'nifty',
+  'quirky',
+  'serene',
+  'sharp',
+  'stoic',
+  'vibrant',
+];
+const RIGHT = [
+  'babbage',
+  'curie',
+  'darwin',
+  'einstein',
+  'fermi',
+  'galois',
+  'hopper',
+  'kepler',
+  'lamport',
+  'lovelace',
+  'meitner',
+  'noether',
+  'pascal',
+  'ritchie',
+  'shannon',
+  'thompson',
+  'torvalds',
+  'turing',
+  'wozniak',
+  'yalow',
+];
+
+export function randomName(): string {
+  return `${LEFT[randomInt(LEFT.length)]}_${RIGHT[randomInt(RIGHT.length)]}`;
+}
+
+export function newContainerId(): string {
+  return randomBytes(32).toString('hex');
+}
+
+/** docker's grammar for container names. */
+export const NAME_RE = /^[a-zA-Z0-9][a-zA-Z0-9_.-]+$/;

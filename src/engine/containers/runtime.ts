@@ -1,0 +1,163 @@
+/**
+ * The OCI runtime under the engine. hull-runtime is used as a library (no Node process per
+ * verb, issue 5); any other runtime (runc, crun, a path) through runc's CLI, which they all
+ * share. Either way the container is created under the container's monitor, which becomes the
+ * container's parent (a subreaper) and outlives this hull process.
+ */
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { HullError } from '../../errors.js';
+import type { Logger } from '../../runtime/cli/log.js';
+import { type MonitorOptions, monitorLauncher, spawnMonitorWithCommand } from '../monitor/index.js';
+
+const execFileP = promisify(execFile);
+
+export interface RuntimeDriver {
+  readonly name: string;
+  create(id: string, bundle: string, monitor: MonitorOptions): Promise<void>;
+  start(id: string): Promise<void>;
+  kill(id: string, signal: string, all?: boolean): Promise<void>;
+  delete(id: string, force: boolean): Promise<void>;
+  exec(id: string, o: ExecRequest): Promise<number>;
+}
+
+export interface ExecRequest {
+  args: string[];
+  env: string[];
+  cwd?: string;
+  user?: string;
+  tty: boolean;
+  detach: boolean;
+}
+
+const quietLog: Logger = {
+  debug() {},
+  warn(msg) {
+    process.stderr.write(`hull: warning: ${msg}\n`);
+  },
+  error() {},
+};
+
+class LibraryRuntime implements RuntimeDriver {
+  readonly name = 'hull-runtime';
+  constructor(private readonly root: string) {}
+
+  async create(id: string, bundle: string, monitor: MonitorOptions): Promise<void> {
+    const { create } = await import('../../runtime/ops/create.js');
+    await create({
+      root: this.root,
+      id,
+      bundle,
+      pidFile: monitor.pidFile,
+      consoleSocket: monitor.terminal ? join(monitor.containerDir, 'console.sock') : undefined,
+      log: quietLog,
+      launcher: monitorLauncher(monitor),
+    });
+  }
+  async start(id: string): Promise<void> {
+    const { start } = await import('../../runtime/ops/start.js');
+    await start(this.root, id);
+  }
+  async kill(id: string, signal: string, all = false): Promise<void> {
+    const { kill } = await import('../../runtime/ops/kill.js');
+    await kill(this.root, id, signal, all);
+  }
+  async delete(id: string, force: boolean): Promise<void> {
+    const { del } = await import('../../runtime/ops/delete.js');
+    await del(this.root, id, force, quietLog);
+  }
+  async exec(id: string, o: ExecRequest): Promise<number> {
+    const { exec } = await import('../../runtime/ops/exec.js');
+    return exec({
+      root: this.root,
+      id,
+      args: o.args,
+      tty: o.tty,
+      detach: o.detach,
+      env: o.env,
+      cwd: o.cwd,
+      user: o.user,
+      additionalGids: [],
+      caps: [],
+      noNewPrivs: false,
+      preserveFds: 0,
+      log: quietLog,
+    });
+  }
+}
+
+class CliRuntime implements RuntimeDriver {
+  constructor(
+    readonly name: string,
+    private readonly bin: string,
+    private readonly root: string,
+  ) {}
+
+  private async call(args: string[]): Promise<void> {
+    try {
+      await execFileP(this.bin, ['--root', this.root, ...args], { maxBuffer: 16 * 1024 * 1024 });
+    } catch (err) {
+      const e = err as { stderr?: string; message: string };
+      const line = (e.stderr ?? '').trim().split('\n').pop() || e.message;
+      throw new HullError('RUNTIME_FAILED', `${this.name} ${args[0]}: ${line}`);
+    }
+  }
+  async create(id: string, bundle: string, monitor: MonitorOptions): Promise<void> {
+    const argv = [this.bin, '--root', this.root, 'create', '--bundle', bundle, '--pid-file', monitor.pidFile];
+    if (monitor.terminal) argv.push('--console-socket', join(monitor.containerDir, 'console.sock'));
+    argv.push(id);
+    const { status, stderr } = await spawnMonitorWithCommand(monitor, argv);
+    if (status !== 0) {
+      const line = (stderr ?? '').trim().split('\n').pop();
+      throw new HullError(
+        'RUNTIME_FAILED',
+        `${this.name} create exited with status ${status}${line ? `: ${line}` : ''}`,
+      );
+    }
+  }
+  start(id: string): Promise<void> {
+    return this.call(['start', id]);
+  }
+  kill(id: string, signal: string, all = false): Promise<void> {
+    return this.call(['kill', ...(all ? ['--all'] : []), id, signal]);
+  }
+  delete(id: string, force: boolean): Promise<void> {
+    return this.call(['delete', ...(force ? ['--force'] : []), id]);
+  }
+  async exec(id: string, o: ExecRequest): Promise<number> {
+    const { spawn } = await import('node:child_process');
+    const args = ['--root', this.root, 'exec'];
+    if (o.tty) args.push('--tty');
+    if (o.detach) args.push('--detach');
+    for (const e of o.env) args.push('--env', e);
+    if (o.cwd) args.push('--cwd', o.cwd);
+    if (o.user) args.push('--user', o.user);
+    args.push(id, ...o.args);
+    const child = spawn(this.bin, args, { stdio: 'inherit' });
+    return new Promise((resolve, reject) => {
+      child.on('error', reject);
+      child.on('exit', (code, sig) => resolve(code ?? 128 + (sig ? 9 : 0)));
+    });
+  }
+}
+
+function which(name: string): string | undefined {
+  for (const dir of (process.env.PATH ?? '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin').split(':')) {
+    const p = join(dir, name);
+    if (dir && existsSync(p)) return p;
+  }
+  return undefined;
+}
+
+/** `--runtime NAME|PATH`: hull-runtime (default, the library) or an OCI runtime CLI. */
+export function openRuntime(name: string, runtimeRoot: string): RuntimeDriver {
+  if (name === 'hull-runtime' || name === '' || name === 'hull') return new LibraryRuntime(runtimeRoot);
+  const bin = name.includes('/') ? name : which(name);
+  if (!bin || !existsSync(bin)) {
+    throw new HullError('NO_RUNTIME', `OCI runtime "${name}" not found${name.includes('/') ? '' : ' in $PATH'}`);
+  }
+  const base = bin.split('/').pop() ?? name;
+  return new CliRuntime(name, bin, join(runtimeRoot, base));
+}

@@ -1,0 +1,60 @@
+/**
+ * The engine's metadata store: SQLite through better-sqlite3 (docs/architecture.md says why).
+ * WAL mode and a busy timeout make two hull commands at once safe: writers queue on SQLite's
+ * lock instead of failing, readers never block. Names are unique by a UNIQUE constraint, so two
+ * `hull run --name x` racing each other cannot both win.
+ */
+import { mkdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname } from 'node:path';
+import type BetterSqlite3 from 'better-sqlite3';
+
+export type Database = BetterSqlite3.Database;
+
+const SCHEMA_VERSION = 1;
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS containers (
+  id          TEXT PRIMARY KEY,
+  name        TEXT NOT NULL UNIQUE,
+  image       TEXT NOT NULL,
+  image_id    TEXT NOT NULL,
+  command     TEXT NOT NULL,
+  created     TEXT NOT NULL,
+  state       TEXT NOT NULL,
+  started_at  TEXT,
+  finished_at TEXT,
+  exit_code   INTEGER,
+  pid         INTEGER NOT NULL DEFAULT 0,
+  runtime     TEXT NOT NULL,
+  auto_remove INTEGER NOT NULL DEFAULT 0,
+  config      TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS volumes (
+  name    TEXT PRIMARY KEY,
+  created TEXT NOT NULL,
+  labels  TEXT NOT NULL DEFAULT '{}'
+);
+`;
+
+const cache = new Map<string, Database>();
+
+export function openDatabase(file: string): Database {
+  const hit = cache.get(file);
+  if (hit) return hit;
+  mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+  // better-sqlite3 is CommonJS with a native part; createRequire keeps this module ESM.
+  const Sqlite = createRequire(import.meta.url)('better-sqlite3') as typeof BetterSqlite3;
+  const db = new Sqlite(file, { timeout: 10_000 });
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = NORMAL');
+  const version = db.pragma('user_version', { simple: true }) as number;
+  if (version > SCHEMA_VERSION) {
+    db.close();
+    throw new Error(`${file}: schema version ${version} is newer than this hull understands (${SCHEMA_VERSION})`);
+  }
+  db.exec(SCHEMA);
+  if (version < SCHEMA_VERSION) db.pragma(`user_version = ${SCHEMA_VERSION}`);
+  cache.set(file, db);
+  return db;
+}
