@@ -2,13 +2,15 @@
  * Registry credentials in the containers-auth.json(5) format podman, skopeo and docker share:
  * `{"auths": {"host[:port][/repo]": {"auth": base64("user:pass")}}}`. Reads (first match wins):
  * --authfile, $REGISTRY_AUTH_FILE, ${XDG_RUNTIME_DIR}/containers/auth.json (else
- * /run/containers/UID/auth.json), ~/.config/containers/auth.json, ~/.docker/config.json.
+ * /run/containers/UID/auth.json), ~/.config/containers/auth.json, ${DOCKER_CONFIG:-~/.docker}/config.json.
+ * Credential helpers named in `credHelpers` (and docker's `credsStore`) are asked too (cred-helper.ts).
  * `hull login` writes the first of those it would read, as skopeo login does.
  */
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { HullError, isErrno } from '../errors.js';
+import { credentialsFromHelper } from './cred-helper.js';
 
 export interface Credentials {
   username: string;
@@ -24,6 +26,10 @@ interface AuthEntry {
 
 interface AuthFile {
   auths?: Record<string, AuthEntry>;
+  /** Per-registry credential helpers (docker's config.json and containers-auth.json). */
+  credHelpers?: Record<string, string>;
+  /** docker's config.json: the helper for every registry without its own. */
+  credsStore?: string;
   [key: string]: unknown;
 }
 
@@ -40,7 +46,9 @@ export function defaultAuthFile(authfile?: string): string {
 export function authFileSearchPath(authfile?: string): string[] {
   if (authfile) return [authfile];
   const home = process.env.HOME ?? homedir();
-  return [defaultAuthFile(), join(home, '.config', 'containers', 'auth.json'), join(home, '.docker', 'config.json')];
+  // docker reads $DOCKER_CONFIG/config.json when set, else ~/.docker/config.json.
+  const docker = join(process.env.DOCKER_CONFIG || join(home, '.docker'), 'config.json');
+  return [defaultAuthFile(), join(home, '.config', 'containers', 'auth.json'), docker];
 }
 
 async function readAuthFile(file: string): Promise<AuthFile> {
@@ -69,6 +77,11 @@ function normaliseKey(key: string): string {
   let k = key.replace(/^https?:\/\//, '').replace(/\/+$/, '');
   if (k === 'index.docker.io/v1' || k === 'index.docker.io' || k === 'registry-1.docker.io') k = 'docker.io';
   return k;
+}
+
+/** The server name docker stored credentials under (Docker Hub's is a URL). */
+function dockerServer(registry: string, key: string): string {
+  return registry === 'docker.io' ? key : registry;
 }
 
 function decodeEntry(entry: AuthEntry, file: string, key: string): Credentials | undefined {
@@ -102,7 +115,14 @@ export async function lookupCredentials(
   }
   wanted.push(registry);
   for (const file of authFileSearchPath(authfile)) {
-    const auths = (await readAuthFile(file)).auths ?? {};
+    const doc = await readAuthFile(file);
+    // A registry's own helper comes first (containers-auth.json(5), docker's credHelpers).
+    const helper = doc.credHelpers?.[registry];
+    if (typeof helper === 'string') {
+      const creds = await credentialsFromHelper(helper, registry, file);
+      if (creds) return creds;
+    }
+    const auths = doc.auths ?? {};
     const byKey = new Map(Object.entries(auths).map(([k, v]) => [normaliseKey(k), { key: k, entry: v }]));
     for (const w of wanted) {
       const hit = byKey.get(w);
@@ -110,6 +130,11 @@ export async function lookupCredentials(
         const creds = decodeEntry(hit.entry, file, hit.key);
         if (creds) return creds;
       }
+    }
+    // docker keeps credentials in its store and only an empty entry under auths.
+    if (typeof doc.credsStore === 'string' && byKey.has(registry)) {
+      const creds = await credentialsFromHelper(doc.credsStore, dockerServer(registry, byKey.get(registry)!.key), file);
+      if (creds) return creds;
     }
   }
   return undefined;

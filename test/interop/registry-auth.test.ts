@@ -16,11 +16,13 @@ import type { Authorizer } from '../../src/registry/auth/types.js';
 import { defaultConfig, type RegistryConfig } from '../../src/registry/config.js';
 import { startRegistry } from '../../src/registry/server/server.js';
 import { createWebHandler } from '../../src/registry/web/handler.js';
-import { tempDir } from '../helpers/fixtures.js';
+import { hullBin, tempDir } from '../helpers/fixtures.js';
 import { okAsync, runAsync } from '../helpers/run.js';
 import { putTinyImage, tarOf } from '../image/layout/tiny-image.js';
 import { writeHtpasswd } from '../registry/auth/helpers.js';
 import { makeTlsFixture } from '../registry/auth/tls-fixture.js';
+import { runInPty } from '../registry/pty.js';
+import { spawnRegistry } from '../registry/server/child.js';
 import { fsStore } from '../registry/web/real-store.js';
 
 const haveTools = ['podman', 'skopeo'].every((t) => spawnSync('sh', ['-c', `command -v ${t}`]).status === 0);
@@ -98,6 +100,92 @@ describe('registry auth interop', { skip: haveTools ? false : 'podman or skopeo 
     } finally {
       await reg.close();
     }
+  });
+
+  it('serve --htpasswd --tls-cert --tls-key: podman login then push/pull, anonymous refused with 401 and a challenge, hull login prompts', async () => {
+    const dir = tempDir('hull-flags-interop-');
+    const htpasswd = writeHtpasswd(dir, { alice: 'secret' });
+    const tls = makeTlsFixture();
+    const reg = await spawnRegistry(join(dir, 'root'), [
+      '--quiet',
+      '--htpasswd',
+      htpasswd,
+      '--tls-cert',
+      tls.certFile,
+      '--tls-key',
+      tls.keyFile,
+    ]);
+    assert.match(reg.url, /^https:\/\//, 'the flags turn on HTTPS');
+    const p = podmanIn(dir);
+    await importImage(p, dir, 'localhost/hull-flags:latest');
+    const ref = `${reg.host}/team/app:v1`;
+    writeFileSync(p.authfile, '{"auths":{}}\n'); // podman wants the file to exist before any login
+
+    const anonPush = await p.run('push', '--tls-verify=false', 'localhost/hull-flags:latest', ref);
+    assert.notEqual(anonPush.status, 0, 'anonymous push refused');
+    assert.match(anonPush.stderr, /unauthorized|authentication required/i);
+    await p.ok('login', '--tls-verify=false', '-u', 'alice', '-p', 'secret', reg.host);
+    await p.ok('push', '--tls-verify=false', 'localhost/hull-flags:latest', ref);
+    await p.ok('rmi', '-f', 'localhost/hull-flags:latest');
+    await p.ok('pull', '--tls-verify=false', ref);
+    assert.match((await p.ok('images', '--format', '{{.Repository}}:{{.Tag}}')).stdout, /team\/app:v1/);
+
+    // hull reads the auth.json podman wrote; it verifies TLS unless told not to.
+    const env = { ...process.env, REGISTRY_AUTH_FILE: p.authfile };
+    const verified = await runAsync(process.execPath, [hullBin, 'inspect', `docker://${ref}`], { env });
+    assert.notEqual(verified.status, 0, 'a self-signed certificate is refused by default');
+    assert.match(verified.stderr, /CERT|certificate/i);
+    const info = JSON.parse(
+      (await okAsync(process.execPath, [hullBin, 'inspect', '--tls-verify=false', `docker://${ref}`], { env })).stdout,
+    ) as { RepoTags: string[] };
+    assert.deepEqual(info.RepoTags, ['v1']);
+
+    await p.ok('logout', reg.host);
+    await p.ok('rmi', '-f', ref);
+    const anonPull = await p.run('pull', '--tls-verify=false', ref);
+    assert.notEqual(anonPull.status, 0, 'anonymous pull refused');
+    assert.match(anonPull.stderr, /unauthorized|authentication required/i);
+    const curl = (await okAsync('curl', ['-ksi', `${reg.url}/v2/team/app/manifests/v1`])).stdout;
+    assert.match(curl, /^HTTP\/[\d.]+ 401/);
+    assert.match(curl, /www-authenticate: Basic realm="hull registry"/i);
+    assert.match(curl, /"code":"UNAUTHORIZED"/);
+
+    // hull login on a terminal asks for the user name and (unechoed) password, like podman login.
+    const authfile = join(dir, 'hull-auth.json');
+    const login = await runInPty(
+      [process.execPath, hullBin, 'login', '--tls-verify=false', '--authfile', authfile, reg.host],
+      [
+        [/Username: /, 'alice'],
+        [/Password: /, 'secret'],
+      ],
+    );
+    assert.equal(login.status, 0, login.output);
+    assert.match(login.output, /Login Succeeded/);
+    assert.doesNotMatch(login.output, /secret/, 'the password is not echoed');
+    // Pasted ahead in one go (user, Enter, password, Enter): still nothing of the password shown.
+    const pasted = await runInPty(
+      [process.execPath, hullBin, 'login', '--tls-verify=false', '--authfile', authfile, reg.host],
+      [[/Username: /, 'alice\rsecret']],
+    );
+    assert.equal(pasted.status, 0, pasted.output);
+    assert.doesNotMatch(pasted.output, /secret/, 'type-ahead is not echoed either');
+    const out = join(dir, 'pulled');
+    await okAsync(process.execPath, [
+      hullBin,
+      'copy',
+      '--src-tls-verify=false',
+      '--authfile',
+      authfile,
+      `docker://${ref}`,
+      `oci:${out}:v1`,
+    ]);
+    assert.ok(await (await ImageLayout.open(out)).resolveTag('v1'), 'pulled with the prompted credentials');
+    const refused = await runInPty(
+      [process.execPath, hullBin, 'login', '--tls-verify=false', '-u', 'alice', '--authfile', authfile, reg.host],
+      [[/Password: /, 'wrong']],
+    );
+    assert.equal(refused.status, 1);
+    assert.match(refused.output, /refused the credentials of 'alice'/);
   });
 
   it('token auth: podman login and pull, skopeo copy with --dest-creds; anonymous refused with a Bearer challenge', async () => {

@@ -24,8 +24,13 @@ export const loginCommand: CommandSpec = {
   usage: 'login [OPTIONS] HOST[:PORT]',
   positionals: [1, 1],
   options: {
-    username: { type: 'string', short: 'u', description: 'user name', valueName: 'USER' },
-    password: { type: 'string', short: 'p', description: 'password (prefer --password-stdin)', valueName: 'PASS' },
+    username: { type: 'string', short: 'u', description: 'user name (asked for on a terminal)', valueName: 'USER' },
+    password: {
+      type: 'string',
+      short: 'p',
+      description: 'password (prefer --password-stdin; asked for on a terminal)',
+      valueName: 'PASS',
+    },
     'password-stdin': { type: 'boolean', description: 'read the password from stdin' },
     'tls-verify': { type: 'string', description: 'verify TLS (false: also allow http)', valueName: 'BOOL' },
     authfile: {
@@ -37,14 +42,28 @@ export const loginCommand: CommandSpec = {
   async run(args) {
     const [hostText] = args.positionals as [string];
     const key = loginKey(hostText);
-    const username = stringOption(args, 'username');
+    let username = stringOption(args, 'username');
     let password = stringOption(args, 'password');
+    const { canPrompt, promptLines } = await import('./login-prompt.js');
     if (flag(args, 'password-stdin')) {
       if (password !== undefined) throw new UsageError('--password and --password-stdin are exclusive');
+      // stdin carries the password, so the user name cannot be asked for there too (as podman).
+      if (!username) throw new UsageError('--password-stdin needs --username');
       password = await readStdin();
     }
-    if (!username) throw new UsageError('--username is required');
-    if (password === undefined) throw new UsageError('give the password with --password-stdin (or --password)');
+    // On a terminal, ask for what the flags did not give, as podman login and docker login do.
+    if (canPrompt() && (!username || password === undefined)) {
+      const askUser = !username;
+      const answers = await promptLines([
+        ...(askUser ? [{ label: 'Username: ', echo: true }] : []),
+        ...(password === undefined ? [{ label: 'Password: ', echo: false }] : []),
+      ]);
+      if (askUser) username = answers.shift();
+      if (password === undefined) password = answers.shift();
+    }
+    if (!username) throw new UsageError('--username is required (or run on a terminal to be asked)');
+    if (password === undefined)
+      throw new UsageError('give the password with --password-stdin (or --password), or run on a terminal to be asked');
     const { parseBoolFlag } = await import('../../transport/remote-flags.js');
     const { RegistryClient } = await import('../../transport/docker/client.js');
     const { storeCredentials } = await import('../../transport/auth-file.js');

@@ -38,6 +38,22 @@ export async function handleBlob(ctx: Ctx): Promise<void> {
     res.end();
     return;
   }
+  const copier = await deps.store.openBlobCopier?.(ctx.name, digest);
+  if (copier) {
+    // Opened before the headers go out, so a blob swept since the stat is still a clean 404.
+    try {
+      res.writeHead(partial ? 206 : 200, headers);
+      await copier.copyTo(res, partial?.start ?? 0, partial?.end ?? info.size - 1);
+      res.end();
+    } catch (err) {
+      // Headers are out: the client sees fewer bytes than Content-Length (and verifies the digest anyway).
+      if (!res.destroyed) res.destroy(err as Error);
+      if ((err as NodeJS.ErrnoException).code !== 'ERR_STREAM_PREMATURE_CLOSE') throw err;
+    } finally {
+      await copier.close();
+    }
+    return;
+  }
   const body = await deps.store.readBlob(ctx.name, digest, partial);
   res.writeHead(partial ? 206 : 200, headers);
   // Once headers are out an error can only cut the response short: the client sees fewer bytes

@@ -84,6 +84,21 @@ export function hasBody(req: IncomingMessage): boolean {
   return req.headers['transfer-encoding'] !== undefined;
 }
 
+/**
+ * Runs server-side work that follows a whole body (hashing a large upload on commit) with the
+ * connection's idle timeout suspended: the timeout (config limits.bodyTimeoutMs) is there to
+ * drop clients whose body stalls, not requests whose answer takes the server a while.
+ */
+export async function withoutIdleTimeout<T>(ctx: Ctx, work: () => Promise<T>): Promise<T> {
+  const socket = ctx.req.socket;
+  socket.setTimeout(0);
+  try {
+    return await work();
+  } finally {
+    if (!socket.destroyed) socket.setTimeout(ctx.deps.config.limits.bodyTimeoutMs);
+  }
+}
+
 /** Drains an unused body so a keep-alive connection stays usable. */
 export function drain(req: IncomingMessage): void {
   if (!req.readableEnded) req.resume();

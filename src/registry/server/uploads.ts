@@ -12,7 +12,7 @@ import type { IncomingMessage } from 'node:http';
 import { RegistryError } from '../api/errors.js';
 import { NAME_RE, paths } from '../api/routes.js';
 import type { UploadState } from '../store/types.js';
-import { type Ctx, contentLength, drain, hasBody, sendEmpty } from './http.js';
+import { type Ctx, contentLength, drain, hasBody, sendEmpty, withoutIdleTimeout } from './http.js';
 import { requireDigest } from './refs.js';
 
 /** spec.md: "Range: 0-<end-of-range>"; an empty session reports 0-0, as distribution does. */
@@ -148,7 +148,8 @@ export async function handleUpload(ctx: Ctx): Promise<void> {
       let state = await session(ctx);
       if (hasBody(req)) state = await appendBody(ctx, state);
       else drain(req);
-      const info = await deps.store.commitUpload(ctx.name, state.id, digest);
+      const id = state.id;
+      const info = await withoutIdleTimeout(ctx, () => deps.store.commitUpload(ctx.name, id, digest));
       return blobCreated(ctx, info.digest);
     }
     case 'DELETE': {

@@ -5,7 +5,7 @@
  * links, tags) live above it in ../store, so an object-store driver needs only these calls.
  * Every driver runs the one conformance suite in test/registry/storage/driver-suite.ts.
  */
-import type { Readable } from 'node:stream';
+import type { Readable, Writable } from 'node:stream';
 
 export interface FileInfo {
   path: string;
@@ -37,6 +37,19 @@ export interface StorageDriver {
   delete(path: string): Promise<void>;
   /** Makes the data under `path` durable (fsync for files; a no-op where writes are durable). */
   sync?(path: string): Promise<void>;
+  /**
+   * Optional fast path for serving: opens the object (PathNotFound when absent, before anything
+   * is written) and returns a copier of byte ranges to a writable. Drivers without it are
+   * served through `reader`.
+   */
+  openCopier?(path: string): Promise<ObjectCopier>;
+}
+
+export interface ObjectCopier {
+  size: number;
+  /** Writes bytes start..end (inclusive) to `sink`; rejects if the sink closes first. */
+  copyTo(sink: Writable, start: number, end: number): Promise<void>;
+  close(): Promise<void>;
 }
 
 export class PathNotFoundError extends Error {

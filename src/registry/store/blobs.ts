@@ -13,7 +13,7 @@ import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { VerifyingStream } from '../../oci/digest.js';
 import { RegistryError } from '../api/errors.js';
-import { PathNotFoundError, type StorageDriver } from '../storage/driver.js';
+import { type ObjectCopier, PathNotFoundError, type StorageDriver } from '../storage/driver.js';
 import { checkDigest, checkRepo } from './checks.js';
 import { blobData, blobDir, blobMarker, layerDir, layerLink, MARKER_PREFIX, markerTime } from './layout.js';
 import type { BlobInfo } from './types.js';
@@ -63,6 +63,22 @@ export class BlobStore {
     if (range) return Readable.from(take(body, Math.min(range.end, info.size - 1) - range.start + 1));
     if (this.opts.verifyReads) return body.pipe(new VerifyingStream({ digest, size: info.size }));
     return body;
+  }
+
+  /**
+   * The serving fast path (StorageDriver.openCopier) for a blob linked into `repo`; undefined
+   * when the driver has none or reads must be verified (verifyReads re-hashes the stream).
+   */
+  async openBlobCopier(repo: string, digest: string): Promise<ObjectCopier | undefined> {
+    if (!this.driver.openCopier || this.opts.verifyReads) return undefined;
+    if (!(await this.isLinked(repo, digest))) throw new RegistryError('BLOB_UNKNOWN', undefined, { digest });
+    try {
+      return await this.driver.openCopier(blobData(digest));
+    } catch (err) {
+      // Swept between stat and open (gc): absent, as in readBlob.
+      if (err instanceof PathNotFoundError) throw new RegistryError('BLOB_UNKNOWN', undefined, { digest });
+      throw err;
+    }
   }
 
   async mountBlob(repo: string, digest: string, from: string): Promise<boolean> {

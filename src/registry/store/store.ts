@@ -25,6 +25,7 @@ export function createRegistryStore(driver: StorageDriver, opts: RegistryStoreOp
     },
     statBlob: (repo, digest) => blobs.statBlob(repo, digest),
     readBlob: (repo, digest, range) => blobs.readBlob(repo, digest, range),
+    openBlobCopier: (repo, digest) => blobs.openBlobCopier(repo, digest),
     mountBlob: (repo, digest, from) => blobs.mountBlob(repo, digest, from),
     deleteBlob: (repo, digest) => blobs.deleteBlob(repo, digest),
     startUpload: (repo) => uploads.startUpload(repo),

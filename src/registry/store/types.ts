@@ -5,6 +5,7 @@
  */
 import type { Readable } from 'node:stream';
 import type { Descriptor } from '../../oci/types.js';
+import type { ObjectCopier } from '../storage/driver.js';
 
 export interface BlobInfo {
   digest: string;
@@ -36,6 +37,11 @@ export interface RegistryStore {
   statBlob(repo: string, digest: string): Promise<BlobInfo | undefined>;
   /** Content from byte `start` to `end` inclusive (default: all), verified by the caller if needed. */
   readBlob(repo: string, digest: string, range?: { start: number; end: number }): Promise<Readable>;
+  /**
+   * Optional serving fast path: the blob opened for copying ranges to a response (BLOB_UNKNOWN
+   * when absent); undefined when the store only offers readBlob.
+   */
+  openBlobCopier?(repo: string, digest: string): Promise<ObjectCopier | undefined>;
   /** Links an existing blob into `repo` (cross-repository mount); false when `from` does not have it. */
   mountBlob(repo: string, digest: string, from: string): Promise<boolean>;
   /** Unlinks a blob from `repo` (the content stays until gc). */

@@ -18,8 +18,18 @@ import { KeyedMutex } from './keyed-mutex.js';
 import { uploadData, uploadDir, uploadStartedAt } from './layout.js';
 import type { BlobInfo, UploadState } from './types.js';
 
+/** Sessions whose running hash is kept in memory at once; beyond that the oldest is forgotten. */
+const MAX_RUNNING_HASHES = 256;
+
 export class UploadStore {
   private readonly locks = new KeyedMutex();
+  /**
+   * sha256 of each session's staged bytes so far, updated as chunks arrive, so commit need not
+   * read the whole upload back (a multi-GiB layer would otherwise stall its PUT for seconds).
+   * Only a cache: a session resumed after a restart, or committed with another algorithm, is
+   * hashed from the staged file as before; every entry is checked against the staged size.
+   */
+  private readonly running = new Map<string, Digester>();
 
   constructor(
     private readonly driver: StorageDriver,
@@ -43,11 +53,14 @@ export class UploadStore {
     const started = await this.driver.getContent(uploadStartedAt(repo, id));
     if (!started) return undefined;
     const data = await this.driver.stat(uploadData(repo, id));
+    // A session always has its data file (startUpload writes it first; commit ends the session
+    // before moving the data): without one it is no session a client could resume.
+    if (!data || data.isDir) return undefined;
     const startedAt = new Date(started.toString('utf8').trim());
     return {
       id,
       repository: repo,
-      size: data?.size ?? 0,
+      size: data.size,
       startedAt: Number.isNaN(startedAt.getTime()) ? new Date(0) : startedAt,
     };
   }
@@ -61,9 +74,21 @@ export class UploadStore {
           offset,
           size: state.size,
         });
-      const size = await this.driver.append(uploadData(repo, id), chunk);
+      const key = `${repo}\0${id}`;
+      let digester = this.running.get(key);
+      this.running.delete(key);
+      if (digester?.size !== offset) digester = offset === 0 ? new Digester('sha256') : undefined;
+      const source = digester ? Readable.from(hashing(chunk, digester)) : chunk;
+      const size = await this.driver.append(uploadData(repo, id), source);
+      // A chunk cut short may have been hashed further than it was written: then forget the hash.
+      if (digester && digester.size === size) this.remember(key, digester);
       return { ...state, size };
     });
+  }
+
+  private remember(key: string, digester: Digester): void {
+    if (this.running.size >= MAX_RUNNING_HASHES) this.running.delete(this.running.keys().next().value!);
+    this.running.set(key, digester);
   }
 
   async commitUpload(repo: string, id: string, digest: string, size?: number): Promise<BlobInfo> {
@@ -73,11 +98,22 @@ export class UploadStore {
       try {
         if (size !== undefined && size !== state.size)
           throw new RegistryError('SIZE_INVALID', `upload has ${state.size} bytes, not ${size}`, { size: state.size });
-        const actual = await this.hashStaged(uploadData(repo, id), parseDigest(digest).algorithm);
+        const key = `${repo}\0${id}`;
+        const running = this.running.get(key);
+        this.running.delete(key);
+        const algorithm = parseDigest(digest).algorithm;
+        const actual =
+          running && running.algorithm === algorithm && running.size === state.size
+            ? { digest: running.digest(), size: running.size }
+            : await this.hashStaged(uploadData(repo, id), algorithm);
         if (actual.digest !== digest)
           throw new RegistryError('DIGEST_INVALID', `uploaded content has digest ${actual.digest}, not ${digest}`, {
             digest,
           });
+        // End the session before its data moves: a crash in between must leave an unknown
+        // session (the client starts over), never one that reports 0 bytes after the client
+        // was told it had them all (spec.md end-13 "Range" is what clients resume from).
+        await this.driver.delete(uploadStartedAt(repo, id));
         await this.blobs.promote(repo, uploadData(repo, id), digest);
         return { digest, size: actual.size };
       } finally {
@@ -91,6 +127,7 @@ export class UploadStore {
     checkRepo(repo);
     if (!UPLOAD_ID_RE.test(id)) return false;
     return this.locks.run(`${repo}\0${id}`, async () => {
+      this.running.delete(`${repo}\0${id}`);
       if (!(await this.driver.stat(uploadDir(repo, id)))) return false;
       await this.driver.delete(uploadDir(repo, id));
       return true;

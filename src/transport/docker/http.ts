@@ -23,21 +23,57 @@ export function backoff(attempt: number): number {
 
 type Dispatcher = object;
 let insecure: Dispatcher | undefined;
+let extraCa: Dispatcher | undefined;
 
 /**
- * An undici Agent that skips certificate checks. Node bundles undici without exporting it; its
- * global dispatcher (created by the first fetch) is an Agent, whose class we reuse.
+ * undici's Agent class. Node bundles undici without exporting it; its global dispatcher
+ * (created by the first fetch) is an Agent, whose class we reuse.
  */
-async function insecureDispatcher(): Promise<Dispatcher> {
-  if (insecure) return insecure;
+async function agentClass(what: string): Promise<new (opts: object) => Dispatcher> {
   const key = Symbol.for('undici.globalDispatcher.1');
   const g = globalThis as unknown as Record<symbol, object | undefined>;
   if (!g[key]) await fetch('data:,').catch(() => undefined);
   const global = g[key];
-  if (!global) throw new HullError('TLS_UNSUPPORTED', 'cannot disable TLS verification: no undici dispatcher');
-  const Agent = global.constructor as new (opts: object) => Dispatcher;
+  if (!global) throw new HullError('TLS_UNSUPPORTED', `cannot ${what}: no undici dispatcher`);
+  return global.constructor as new (
+    opts: object,
+  ) => Dispatcher;
+}
+
+/** An undici Agent that skips certificate checks (--tls-verify=false). */
+async function insecureDispatcher(): Promise<Dispatcher> {
+  if (insecure) return insecure;
+  const Agent = await agentClass('disable TLS verification');
   insecure = new Agent({ connect: { rejectUnauthorized: false } });
   return insecure;
+}
+
+/**
+ * NODE_EXTRA_CA_CERTS, loaded only when a TLS connection is made: bin/hull moves it to
+ * HULL_EXTRA_CA_CERTS because Node would otherwise parse it (and its own root store) at every
+ * start-up, ~50 ms, for commands that never connect. Trusted: Node's roots plus the file's
+ * certificates, as Node does with the variable; one secure context for every connection. An
+ * unreadable file is a warning, as it is for Node.
+ */
+async function extraCaDispatcher(): Promise<Dispatcher | undefined> {
+  const file = process.env.HULL_EXTRA_CA_CERTS;
+  if (!file) return undefined;
+  if (extraCa) return extraCa;
+  const tls = await import('node:tls');
+  const { readFileSync } = await import('node:fs');
+  let pem: string;
+  try {
+    pem = readFileSync(file, 'utf8');
+  } catch (err) {
+    process.stderr.write(`hull: warning: ignoring extra certs from ${file}: ${(err as Error).message}\n`);
+    pem = '';
+  }
+  const secureContext = tls.createSecureContext({
+    ca: pem ? [...tls.rootCertificates, pem] : [...tls.rootCertificates],
+  });
+  const Agent = await agentClass('load HULL_EXTRA_CA_CERTS');
+  extraCa = new Agent({ connect: { secureContext } });
+  return extraCa;
 }
 
 export interface HttpOptions {
@@ -56,6 +92,7 @@ export function retryableStatus(status: number): boolean {
 export async function rawFetch(url: string, init: RequestInit, http: HttpOptions): Promise<Response> {
   const extra: Record<string, unknown> = { redirect: 'follow' };
   if (!http.tlsVerify && url.startsWith('https:')) extra.dispatcher = await insecureDispatcher();
+  else if (http.tlsVerify && process.env.HULL_EXTRA_CA_CERTS) extra.dispatcher = await extraCaDispatcher();
   return fetch(url, { ...init, ...extra } as RequestInit);
 }
 
@@ -63,12 +100,24 @@ export async function rawFetch(url: string, init: RequestInit, http: HttpOptions
 export function networkError(url: string, err: unknown): HullError {
   const cause = (err as { cause?: { code?: string; message?: string } }).cause;
   const why = cause?.code ?? cause?.message ?? (err as Error).message;
-  return new HullError('NETWORK', `${url}: ${why}`, { cause: err });
+  const hint = certificateProblem(err) ? ' (the certificate is not trusted; --tls-verify=false skips the check)' : '';
+  return new HullError('NETWORK', `${url}: ${why}${hint}`, { cause: err });
+}
+
+/**
+ * A failure another try cannot fix: the server's certificate was refused. Retrying would only
+ * delay the error; the message says how to skip verification.
+ */
+export function certificateProblem(err: unknown): string | undefined {
+  const code = (err as { cause?: { code?: unknown } }).cause?.code;
+  if (typeof code !== 'string') return undefined;
+  return /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS/.test(code) ? code : undefined;
 }
 
 /**
  * fetch with retries: connection errors, 429 and 5xx are retried up to MAX_TRIES times with
  * exponential backoff, as long as the body is a buffer (a stream cannot be sent twice).
+ * Certificate errors are not retried.
  */
 export async function fetchWithRetry(url: string, init: RequestInit, http: HttpOptions): Promise<Response> {
   let lastError: unknown;
@@ -79,6 +128,7 @@ export async function fetchWithRetry(url: string, init: RequestInit, http: HttpO
       res = await rawFetch(url, init, http);
     } catch (err) {
       lastError = networkError(url, err);
+      if (certificateProblem(err)) break;
       continue;
     }
     if (retryableStatus(res.status) && attempt < MAX_TRIES - 1) {

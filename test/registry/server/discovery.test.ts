@@ -3,7 +3,15 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { digestOf } from '../../../src/oci/digest.js';
 import { MediaType } from '../../../src/oci/media-types.js';
-import { errorCode, pushBlob, pushImage, storeKinds, type TestRegistry, testRegistry } from './helpers.js';
+import {
+  errorCode,
+  type PushedImage,
+  pushBlob,
+  pushImage,
+  storeKinds,
+  type TestRegistry,
+  testRegistry,
+} from './helpers.js';
 
 async function walk(reg: TestRegistry, first: string, key: 'tags' | 'repositories'): Promise<string[][]> {
   const pages: string[][] = [];
@@ -12,6 +20,55 @@ async function walk(reg: TestRegistry, first: string, key: 'tags' | 'repositorie
     const res = await reg.req('GET', next);
     assert.equal(res.status, 200);
     pages.push(res.json()[key]);
+    const link = res.headers.get('link');
+    next = link ? /^<([^>]+)>; rel="next"$/.exec(link)![1] : undefined;
+    assert.ok(pages.length < 20);
+  }
+  return pages;
+}
+
+/** Pushes `count` artifacts whose subject is `target`, artifactType alternating even/odd; returns their digests. */
+async function pushReferrers(reg: TestRegistry, repo: string, target: PushedImage, count: number): Promise<string[]> {
+  const empty = await pushBlob(reg, repo, '{}');
+  const out: string[] = [];
+  for (let i = 0; i < count; i++) {
+    const body = JSON.stringify({
+      schemaVersion: 2,
+      mediaType: MediaType.imageManifest,
+      artifactType: `application/vnd.example.${i % 2 === 0 ? 'even' : 'odd'}`,
+      config: { mediaType: MediaType.emptyJSON, digest: empty, size: 2 },
+      layers: [{ mediaType: MediaType.emptyJSON, digest: empty, size: 2 }],
+      subject: { mediaType: MediaType.imageManifest, digest: target.digest, size: target.bytes.length },
+      annotations: { i: String(i) },
+    });
+    const res = await reg.req('PUT', `/v2/${repo}/manifests/${digestOf(body)}`, {
+      body,
+      headers: { 'Content-Type': MediaType.imageManifest },
+    });
+    assert.equal(res.status, 201);
+    out.push(digestOf(body));
+  }
+  return out;
+}
+
+interface ReferrersPage {
+  manifests: string[];
+  filtered: string | null;
+  bytes: number;
+}
+
+async function walkReferrers(reg: TestRegistry, first: string): Promise<ReferrersPage[]> {
+  const pages: ReferrersPage[] = [];
+  let next: string | undefined = first;
+  while (next) {
+    const res = await reg.req('GET', next);
+    assert.equal(res.status, 200);
+    assert.equal(res.headers.get('content-type'), MediaType.imageIndex);
+    pages.push({
+      manifests: res.json().manifests.map((d: { digest: string }) => d.digest),
+      filtered: res.headers.get('oci-filters-applied'),
+      bytes: res.body.length,
+    });
     const link = res.headers.get('link');
     next = link ? /^<([^>]+)>; rel="next"$/.exec(link)![1] : undefined;
     assert.ok(pages.length < 20);
@@ -132,6 +189,55 @@ for (const kind of storeKinds)
       assert.deepEqual(
         filtered.json().manifests.map((d: { digest: string }) => d.digest),
         [pushed[1]],
+      );
+    });
+
+    test('referrers page with n and Link in digest order; the filter and its header carry across pages', async () => {
+      const target = await pushImage(reg, 'disc/pager', 'v1', {}, 'pager');
+      const digests = await pushReferrers(reg, 'disc/pager', target, 5);
+      const pages = await walkReferrers(reg, `/v2/disc/pager/referrers/${target.digest}?n=2`);
+      assert.deepEqual(
+        pages.map((p) => p.manifests.length),
+        [2, 2, 1],
+      );
+      assert.deepEqual(
+        pages.flatMap((p) => p.manifests),
+        [...digests].sort(),
+        'every referrer once, in digest order',
+      );
+      assert.ok(pages.every((p) => p.filtered === null));
+
+      const even = digests.filter((_, i) => i % 2 === 0).sort();
+      const filtered = await walkReferrers(
+        reg,
+        `/v2/disc/pager/referrers/${target.digest}?n=1&artifactType=application/vnd.example.even`,
+      );
+      assert.deepEqual(
+        filtered.flatMap((p) => p.manifests),
+        even,
+      );
+      assert.ok(filtered.every((p) => p.filtered === 'artifactType'));
+      const zero = await reg.req('GET', `/v2/disc/pager/referrers/${target.digest}?n=0`);
+      assert.deepEqual(zero.json().manifests, []);
+      assert.equal(zero.headers.get('link'), null);
+      assert.equal((await reg.req('GET', `/v2/disc/pager/referrers/${target.digest}?last=nope`)).status, 400);
+    });
+
+    test('referrers too many for one manifest-sized response are split, with a Link', async () => {
+      const small = await testRegistry(kind, (c) => {
+        c.limits.manifestBytes = 1200;
+      });
+      const target = await pushImage(small, 'disc/many', 'v1', {}, 'many');
+      const digests = await pushReferrers(small, 'disc/many', target, 12);
+      const pages = await walkReferrers(small, `/v2/disc/many/referrers/${target.digest}`);
+      assert.ok(pages.length > 1, 'more than one page');
+      assert.ok(
+        pages.every((p) => p.bytes <= 1200),
+        'no page is larger than a manifest may be',
+      );
+      assert.deepEqual(
+        pages.flatMap((p) => p.manifests),
+        [...digests].sort(),
       );
     });
 

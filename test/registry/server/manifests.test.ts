@@ -41,6 +41,58 @@ for (const kind of storeKinds)
       }
     });
 
+    test('Docker schema2 manifests and manifest lists round-trip with their own Content-Type (GET and HEAD)', async () => {
+      const docker = {
+        schemaVersion: 2,
+        mediaType: MediaType.dockerManifest,
+        config: {
+          mediaType: MediaType.dockerConfig,
+          digest: img.config,
+          size: JSON.stringify({ architecture: 'amd64', os: 'linux', seed: 'x' }).length,
+        },
+        layers: [{ mediaType: MediaType.dockerLayerGzip, digest: img.layer, size: 'layer-x'.length }],
+      };
+      const bytes = Buffer.from(JSON.stringify(docker, null, 3));
+      const put1 = await reg.req('PUT', '/v2/lib/app/manifests/docker', {
+        body: bytes,
+        headers: { 'Content-Type': MediaType.dockerManifest },
+      });
+      assert.equal(put1.status, 201, put1.body.toString());
+      const list = Buffer.from(
+        JSON.stringify({
+          schemaVersion: 2,
+          mediaType: MediaType.dockerManifestList,
+          manifests: [
+            {
+              mediaType: MediaType.dockerManifest,
+              digest: digestOf(bytes),
+              size: bytes.length,
+              platform: { architecture: 'amd64', os: 'linux' },
+            },
+          ],
+        }),
+      );
+      const put2 = await reg.req('PUT', '/v2/lib/app/manifests/docker-list', {
+        body: list,
+        headers: { 'Content-Type': MediaType.dockerManifestList },
+      });
+      assert.equal(put2.status, 201, put2.body.toString());
+      const accept = [MediaType.dockerManifestList, MediaType.dockerManifest].join(', ');
+      for (const [ref, type, want] of [
+        ['docker', MediaType.dockerManifest, bytes],
+        ['docker-list', MediaType.dockerManifestList, list],
+        [digestOf(bytes), MediaType.dockerManifest, bytes],
+      ] as const) {
+        for (const method of ['GET', 'HEAD']) {
+          const res = await reg.req(method, `/v2/lib/app/manifests/${ref}`, { headers: { Accept: accept } });
+          assert.equal(res.status, 200);
+          assert.equal(res.headers.get('content-type'), type, `${method} ${ref}`);
+          assert.equal(res.headers.get('docker-content-digest'), digestOf(want));
+          if (method === 'GET') assert.deepEqual(res.body, want, 'the exact bytes pushed (indentation kept)');
+        }
+      }
+    });
+
     test('PUT by digest: matching digest 201, mismatching 400 DIGEST_INVALID, unparsable 400 DIGEST_INVALID', async () => {
       const ok = await reg.req('PUT', `/v2/lib/app/manifests/${img.digest}`, put(img.bytes.toString()));
       assert.equal(ok.status, 201);

@@ -113,6 +113,18 @@ for (const kind of storeKinds)
       assert.equal((await patch(reg, location, 'zz', '1-2')).status, 416);
     });
 
+    test('a Content-Range that does not parse is 416 BLOB_UPLOAD_INVALID with the current Range', async () => {
+      const location = await startSession(reg, 'up/order');
+      assert.equal((await patch(reg, location, 'ab', '0-1')).status, 202);
+      for (const bad of ['garbage', '2-', '-3', 'bytes 2-3/x/y']) {
+        const res = await patch(reg, location, 'cd', bad);
+        assert.equal(res.status, 416, bad);
+        assert.equal(errorCode(res), 'BLOB_UPLOAD_INVALID', bad);
+        assert.equal(res.headers.get('range'), '0-1', 'where to resume');
+      }
+      assert.equal((await patch(reg, location, 'cd', '2-3')).status, 202);
+    });
+
     test('Content-Length that disagrees with Content-Range is 400 SIZE_INVALID', async () => {
       const location = await startSession(reg, 'up/order');
       const res = await patch(reg, location, 'abc', '0-9');

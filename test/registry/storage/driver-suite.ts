@@ -5,7 +5,7 @@
  * append sizes, move over an existing object, offsets past the end and path validation.
  */
 import assert from 'node:assert/strict';
-import { Readable } from 'node:stream';
+import { Readable, Writable } from 'node:stream';
 import { describe, test } from 'node:test';
 import { PathNotFoundError, type StorageDriver } from '../../../src/registry/storage/driver.js';
 
@@ -202,6 +202,51 @@ export function runDriverSuite(name: string, makeDriver: () => Promise<StorageDr
       const d = await makeDriver();
       await d.putContent('sy/obj', buf('x'));
       await d.sync?.('sy/obj');
+    });
+
+    test('openCopier (when implemented): exact ranges across its buffers, absent paths, a closing sink', async (t) => {
+      const d = await makeDriver();
+      if (!d.openCopier) return t.skip('not implemented');
+      await assert.rejects(d.openCopier('cp/absent'), PathNotFoundError);
+      await d.putContent('cp/dir/obj', buf('x'));
+      await assert.rejects(d.openCopier('cp/dir'), PathNotFoundError);
+      // Larger than the copier's buffers together, with an odd tail.
+      const big = Buffer.alloc(5 * 1024 * 1024 + 7);
+      for (let i = 0; i < big.length; i += 4096) big.writeUInt32BE(i, i);
+      await d.putContent('cp/big', big);
+      const copier = await d.openCopier('cp/big');
+      try {
+        assert.equal(copier.size, big.length);
+        for (const [start, end] of [
+          [0, big.length - 1],
+          [1, 1],
+          [1024 * 1024 - 1, 3 * 1024 * 1024 + 1],
+          [big.length - 10, big.length + 100],
+        ] as const) {
+          const chunks: Buffer[] = [];
+          const sink = new Writable({
+            write(chunk: Buffer, _e, cb) {
+              chunks.push(Buffer.from(chunk)); // a copy: the copier reuses its buffers
+              cb();
+            },
+          });
+          await copier.copyTo(sink, start, end);
+          assert.deepEqual(
+            Buffer.concat(chunks),
+            big.subarray(start, Math.min(end, big.length - 1) + 1),
+            `${start}-${end}`,
+          );
+        }
+        const closing = new Writable({
+          write(_chunk, _e, cb) {
+            this.destroy();
+            cb();
+          },
+        });
+        await assert.rejects(copier.copyTo(closing, 0, big.length - 1));
+      } finally {
+        await copier.close();
+      }
     });
 
     test('invalid paths are rejected by every method, and nothing is written', async () => {

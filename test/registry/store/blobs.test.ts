@@ -1,6 +1,6 @@
 /** Blob visibility: links per repository, shared content, mounts, deletes, ranges, crash leftovers. */
 import assert from 'node:assert/strict';
-import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { digestOf } from '../../../src/oci/digest.js';
@@ -109,6 +109,21 @@ describe('crash leftovers', () => {
     assert.deepEqual(await readdir(join(root, 'blobs')).catch(() => []), []);
     // The session is still resumable (the client can commit it after the restart).
     assert.equal((await store.getUpload('r', up.id))?.size, 16);
+  });
+
+  test('a session whose data already moved into blobs/ (crash mid-commit) is unknown, never "0 bytes"', async () => {
+    const { store, root } = await tempStore();
+    const up = await store.startUpload('r');
+    await store.appendUpload('r', up.id, 0, body('all of it'));
+    // What a crash between "data moved" and "session removed" would leave: the marker alone.
+    const dir = join(root, 'repositories/r/_uploads', up.id);
+    await rm(join(dir, 'data'));
+    assert.equal(await store.getUpload('r', up.id), undefined, 'a client must start over, not resume at 0');
+    // And a real commit ends the session before it moves the data, so that state never arises.
+    const up2 = await store.startUpload('r');
+    await store.appendUpload('r', up2.id, 0, body('all of it'));
+    await store.commitUpload('r', up2.id, digestOf('all of it'));
+    assert.equal(await store.getUpload('r', up2.id), undefined);
   });
 
   test('a link left without data (crash between link and move) is not a blob', async () => {

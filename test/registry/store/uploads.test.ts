@@ -6,6 +6,7 @@ import { Readable } from 'node:stream';
 import { describe, test } from 'node:test';
 import { digestOf } from '../../../src/oci/digest.js';
 import { RegistryError } from '../../../src/registry/api/errors.js';
+import { createRegistryStore } from '../../../src/registry/store/store.js';
 import { body, pushBlob, readAll, tempStore } from './helpers.js';
 
 const code = (c: string, status?: number) => (err: unknown) => {
@@ -129,6 +130,26 @@ describe('chunked push', () => {
     await store.appendUpload('r', up.id, state.size, body('two'));
     const d = digestOf('part one, part two');
     assert.deepEqual(await store.commitUpload('r', up.id, d), { digest: d, size: 18 });
+  });
+
+  test('the running hash kept while chunks arrive never stands in for bytes another process appended', async () => {
+    const { store, driver } = await tempStore();
+    // Two servers on one root (or one restarted): each has its own in-memory hash, the file is shared.
+    const other = createRegistryStore(driver);
+    const up = await store.startUpload('r');
+    await store.appendUpload('r', up.id, 0, body('first '));
+    await other.appendUpload('r', up.id, 6, body('second'));
+    await assert.rejects(store.commitUpload('r', up.id, digestOf('first ')), code('DIGEST_INVALID'));
+    const up2 = await store.startUpload('r');
+    await store.appendUpload('r', up2.id, 0, body('first '));
+    await other.appendUpload('r', up2.id, 6, body('second'));
+    const d = digestOf('first second');
+    assert.deepEqual(await store.commitUpload('r', up2.id, d), { digest: d, size: 12 });
+    // sha512 sessions are hashed from the staged file.
+    const up3 = await store.startUpload('r');
+    await store.appendUpload('r', up3.id, 0, body('x'));
+    const d512 = digestOf('x', 'sha512');
+    assert.deepEqual(await store.commitUpload('r', up3.id, d512), { digest: d512, size: 1 });
   });
 
   test('commit with the wrong digest is DIGEST_INVALID and removes the upload', async () => {

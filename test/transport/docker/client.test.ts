@@ -80,6 +80,31 @@ describe('registry client', () => {
     assert.equal(r.digest, img.manifest.digest);
   });
 
+  it('retries connection errors (reset before any answer) with backoff, and gives up after a bound', async () => {
+    let resets = 0;
+    fake.hook = (req) => {
+      if (req.url?.includes('/manifests/') && resets < 2) {
+        resets++;
+        req.socket.destroy();
+        return true;
+      }
+      return false;
+    };
+    const r = await copyImage(src(), `oci:${join(tmp, 'reset')}:v1`, { src: insecure });
+    assert.equal(resets, 2);
+    assert.equal(r.digest, img.manifest.digest);
+    let always = 0;
+    fake.hook = (req) => {
+      if (!req.url?.includes('/manifests/')) return false;
+      always++;
+      req.socket.destroy();
+      return true;
+    };
+    await assert.rejects(copyImage(src(), `oci:${join(tmp, 'reset-forever')}:v1`, { src: insecure }), /manifests\/v1/);
+    fake.hook = undefined;
+    assert.equal(always, 5, 'MAX_TRIES attempts, then the error');
+  });
+
   it('refuses a corrupt blob and tags nothing', async () => {
     fake.hook = (req, res, blob) => {
       if (!blob || !req.url?.endsWith(img.layer.digest)) return false;
