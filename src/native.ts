@@ -1,5 +1,5 @@
 /** The N-API addon built from native/addon by `npm install` (node-gyp). */
-import { createRequire } from 'node:module';
+import { join } from 'node:path';
 
 export interface HullNative {
   mknod(path: string, mode: number, dev: number): void;
@@ -11,7 +11,20 @@ export interface HullNative {
   makedev(major: number, minor: number): number;
   major(dev: number): number;
   minor(dev: number): number;
+  /** mount(2); "" passes NULL. With `cwd`, relative paths in `data` (overlay's lowerdir) resolve there. */
+  mount(source: string, target: string, fstype: string, flags: number, data: string, cwd?: string): void;
+  umount2(target: string, flags: number): void;
+  /** A new network namespace with lo up, bind-mounted onto `path` (an existing file). */
+  netnsCreate(path: string): void;
+  /** `rm -rf` of name under dirfd, never following symlinks: 0 or -errno. */
+  removeAllAt(dirfd: number, name: string): number;
 }
+
+/** sys/mount.h */
+export const MS_BIND = 0x1000;
+export const MS_REC = 0x4000;
+export const MS_SHARED = 1 << 20;
+export const MNT_DETACH = 2;
 
 export const LOCK_SH = 1;
 export const LOCK_EX = 2;
@@ -31,9 +44,12 @@ let loaded: HullNative | undefined;
 
 export function native(): HullNative {
   if (!loaded) {
-    const require = createRequire(import.meta.url);
+    // process.dlopen and import.meta.dirname, not createRequire and URLs: those load node:module
+    // and the ESM loader, ~2 ms of each hull-runtime verb that takes a lock.
+    const addon = { exports: {} as HullNative };
     try {
-      loaded = require('../../native/build/Release/hull_native.node') as HullNative;
+      process.dlopen(addon, join(import.meta.dirname, '../../native/build/Release/hull_native.node'));
+      loaded = addon.exports;
     } catch (err) {
       throw new Error(
         `hull's native addon is not built (native/build/Release/hull_native.node); run 'npm ci' or 'scripts/setup': ${(err as Error).message}`,

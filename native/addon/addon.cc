@@ -1,6 +1,8 @@
 // hull's N-API addon: the handful of syscalls layer extraction needs and Node does not offer.
 #include <napi.h>
 #include "fs_extra.h"
+#include "mounts.h"
+#include "inflate.h"
 
 static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("mknod", Napi::Function::New(env, hull::Mknod));
@@ -27,6 +29,13 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("writeFd", Napi::Function::New(env, hull::WriteFd));
   exports.Set("finishFile", Napi::Function::New(env, hull::FinishFile));
   exports.Set("lremovexattr", Napi::Function::New(env, hull::Lremovexattr));
+  exports.Set("mount", Napi::Function::New(env, hull::Mount));
+  exports.Set("umount2", Napi::Function::New(env, hull::Umount2));
+  exports.Set("netnsCreate", Napi::Function::New(env, hull::NetnsCreate));
+  exports.Set("inflateAvailable", Napi::Function::New(env, hull::InflateAvailable));
+  exports.Set("inflateNew", Napi::Function::New(env, hull::InflateNew));
+  exports.Set("inflateReset", Napi::Function::New(env, hull::InflateReset));
+  exports.Set("inflateRun", Napi::Function::New(env, hull::InflateRun));
   return exports;
 }
 

@@ -10,6 +10,10 @@ void op_setns(const struct op *op);
 pid_t op_clone(const struct op *op, int *release_fd);
 void parent_ops(const struct plan *plan, uint32_t from, pid_t child, int release_fd);
 void wait_release(int release_fd);
+/* Before op_clone: how each cgroup join after `from` is made (ns.c). */
+void cgroup_prepare(const struct plan *plan, uint32_t from, unsigned long clone_flags);
+/* In the child, first thing after the release: the joins it makes itself. */
+void cgroup_self_join(void);
 void op_unshare(const struct op *op);
 void op_userns_root(void);
 

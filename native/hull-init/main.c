@@ -136,9 +136,11 @@ int main(int argc, char **argv) {
     }
     if (op->code != OP_CLONE) die("plan: op %u before clone", op->code);
     int release_fd;
+    cgroup_prepare(&plan, i + 1, (unsigned long)fll(op, 0));
     pid_t child = op_clone(op, &release_fd);
     if (child > 0) parent_ops(&plan, i + 1, child, release_fd); /* never returns */
     wait_release(release_fd);
+    cgroup_self_join();
     i++;
     break;
   }

@@ -2,7 +2,8 @@
  * Attach: a unix stream socket, `attach` in the container directory. Every byte of output
  * read after a client connected is sent to it as a frame (1 byte stream: 1 stdout, 2 stderr;
  * 4 bytes big-endian length; the bytes). Clients send frames the other way: type 0 carries
- * bytes for the container's stdin, type 3 closes it. Output read before a client connected
+ * bytes for the container's stdin, type 3 closes it, type 4 makes the client the owner (the
+ * handover at the exit: attach_handover). Output read before a client connected
  * went to the log only: the engine attaches between create and start, so it misses nothing.
  *
  * A client that cannot take output for ATTACH_STALL_MS is dropped rather than left to stall
@@ -28,6 +29,9 @@
 
 #define MAX_CLIENTS 16
 #define ATTACH_STALL_MS 10000
+/* How long an owner may stay silent while it releases the container before the monitor gives
+ * up on it and runs the exit command after all (which is idempotent). */
+#define OWNER_WAIT_MS 60000
 
 struct client {
   int fd;
@@ -35,6 +39,7 @@ struct client {
   int hdr_got;
   unsigned int remaining; /* payload bytes of the current frame still to read */
   int type;
+  int owner; /* said FRAME_OWNER: gets the handover at the exit */
 };
 
 static int g_listen = -1;
@@ -115,6 +120,55 @@ void attach_close_all(void) {
   g_listen = -1;
 }
 
+int attach_take_owner(void) {
+  for (int i = 0; i < g_nclients; i++) {
+    if (!g_clients[i].owner) continue;
+    int fd = g_clients[i].fd;
+    g_clients[i] = g_clients[--g_nclients];
+    return fd;
+  }
+  return -1;
+}
+
+/*
+ * The foreground `hull run` removes its container itself once it exits; the exit command
+ * (a second hull process) would only find nothing to do. It is still the fallback: an owner
+ * that goes away, or stays silent for OWNER_WAIT_MS, without saying DONE gets it run.
+ */
+int attach_handover(int fd, const char *line, size_t n) {
+  unsigned char hdr[FRAME_HDR] = {FRAME_EXIT, (unsigned char)(n >> 24), (unsigned char)(n >> 16),
+                                  (unsigned char)(n >> 8), (unsigned char)n};
+  int done = 0;
+  if (send_all(fd, (const char *)hdr, sizeof hdr) == 0 && send_all(fd, line, n) == 0) {
+    unsigned char h[FRAME_HDR];
+    int got = 0;
+    unsigned remaining = 0;
+    while (!done) {
+      struct pollfd p = {.fd = fd, .events = POLLIN};
+      int r = poll(&p, 1, OWNER_WAIT_MS);
+      if (r < 0 && errno == EINTR) continue;
+      if (r <= 0) break;
+      ssize_t k = read(fd, g_inbuf, sizeof g_inbuf);
+      if (k < 0 && (errno == EAGAIN || errno == EINTR)) continue;
+      if (k <= 0) break;
+      /* Frames other than DONE (late stdin) are skipped. */
+      for (ssize_t i = 0; i < k && !done; i++) {
+        if (remaining) {
+          remaining--;
+          continue;
+        }
+        h[got++] = (unsigned char)g_inbuf[i];
+        if (got < FRAME_HDR) continue;
+        got = 0;
+        remaining = (unsigned)h[1] << 24 | (unsigned)h[2] << 16 | (unsigned)h[3] << 8 | h[4];
+        if (h[0] == FRAME_DONE) done = 1;
+      }
+    }
+  }
+  close(fd);
+  return done;
+}
+
 void stdin_set_fd(int fd) { g_stdin = fd; }
 int stdin_fd(void) { return g_stdin; }
 int stdin_pending(void) { return g_in_len > g_in_off; }
@@ -162,6 +216,7 @@ static void client_read(int i) {
     c->type = c->hdr[0];
     c->remaining = (unsigned)c->hdr[1] << 24 | (unsigned)c->hdr[2] << 16 | (unsigned)c->hdr[3] << 8 | c->hdr[4];
     if (c->type == FRAME_STDIN_CLOSE) g_close_stdin = 1;
+    if (c->type == FRAME_OWNER) c->owner = 1;
     if (!c->remaining) {
       c->hdr_got = 0;
       stdin_flush();

@@ -20,7 +20,8 @@
  * exit file. Otherwise the init's pid is read from FILE (written by the runtime); when that
  * process is reaped the output is drained, DIR/exit is written ("CODE TIME\n", 128+N for
  * signal N, as docker), attach clients see EOF, the exit command (the --exit-arg words) is
- * started, and the monitor exits.
+ * started (unless an owner client took the handover and released the container itself, see
+ * attach.c), and the monitor exits.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -314,7 +315,10 @@ static void finish(void) {
   now_rfc3339(ts);
   int n = snprintf(line, sizeof line, "%d %s\n", status_code(g_exit_status), ts);
   if (write_file_atomic(g_dirfd, "exit", line, (size_t)n) < 0) warnx_("write exit: %s", strerror(errno));
+  int owner = attach_take_owner();
   cleanup_files();
+  /* A foreground `hull run` releases the container itself (attach.c, the handover). */
+  if (owner >= 0 && attach_handover(owner, line, (size_t)n)) _exit(0);
   run_exit_command();
   _exit(0);
 }
@@ -386,6 +390,9 @@ int main(int argc, char **argv) {
   /* fds 0-2 must exist before anything is opened, or our own files would land on them. */
   for (int fd = 0; fd < 3; fd++)
     if (fcntl(fd, F_GETFD) < 0 && open("/dev/null", O_RDWR) != fd) _exit(125);
+  /* `hull exec -t`'s foreground terminal (relay.c): a mode of its own, no container. */
+  if (argc >= 3 && !strcmp(argv[1], "--console-relay"))
+    return relay_main(argv[2], argc > 3 && !strcmp(argv[3], "--stdin"));
   scan_inherited();
   parse_args(argc, argv);
   setup();

@@ -19,6 +19,12 @@
 #define FRAME_STDERR 2     /* monitor -> client */
 #define FRAME_STDIN 0      /* client -> monitor: bytes for the container's stdin */
 #define FRAME_STDIN_CLOSE 3 /* client -> monitor: close the container's stdin (docker's StdinOnce) */
+/* The handover (attach.c): a client that will release the container itself after it exits (the
+ * foreground `hull run`) says OWNER; at the exit it gets EXIT (payload: the exit file's line)
+ * instead of EOF, and DONE from it means the exit command is not needed. */
+#define FRAME_OWNER 4 /* client -> monitor */
+#define FRAME_EXIT 5  /* monitor -> owner */
+#define FRAME_DONE 6  /* owner -> monitor */
 #define FRAME_HDR 5
 
 enum log_driver { LOG_JSON_FILE, LOG_K8S_FILE };
@@ -46,6 +52,10 @@ int attach_listen_fd(void);
 void attach_accept(void);
 void attach_broadcast(int stream, const char *buf, size_t n);
 void attach_close_all(void);
+/* The first client that said OWNER, taken out of the client list (-1: none). */
+int attach_take_owner(void);
+/* Sends EXIT to the owner and waits for DONE (1) or its going away or silence (0); closes it. */
+int attach_handover(int fd, const char *line, size_t n);
 /* Container stdin: -1 without --stdin. The monitor writes what attach clients send. */
 void stdin_set_fd(int fd);
 int stdin_fd(void);
@@ -66,5 +76,8 @@ void console_accept(void);
 /* Returns the pty master once received (O_NONBLOCK, O_CLOEXEC), -1 until then. */
 int console_receive(void);
 void console_close(int dirfd, const char *name);
+
+/* relay.c: `--console-relay SOCKET [--stdin]`, the foreground terminal of `hull exec -t` */
+int relay_main(const char *socket_path, int want_stdin);
 
 #endif

@@ -17,7 +17,7 @@ export const rootOption: OptionSpec = {
 
 export function rootOf(args: ParsedCommand): string {
   const v = args.values.root;
-  return typeof v === 'string' && v !== '' ? v : DEFAULT_ROOT;
+  return typeof v === 'string' && v !== '' ? v : process.env.HULL_ROOT || DEFAULT_ROOT;
 }
 
 /** hull's own failure: docker and podman exit 125. */

@@ -12,7 +12,7 @@ import { layerCompression } from '../oci/media-types.js';
 import type { Descriptor, Platform } from '../oci/types.js';
 import { convertImageConfig, writeBundleConfig } from './bundle/convert.js';
 import { applyLayers } from './layer/apply.js';
-import { decodeLayer } from './layer/decode.js';
+import { decodeLayer, warmDecoder } from './layer/decode.js';
 import type { ImageLayout } from './layout/layout.js';
 import { resolveImage } from './resolve.js';
 
@@ -72,6 +72,7 @@ export async function unpackImage(
   bundleDir: string,
   opts: UnpackOptions = {},
 ): Promise<UnpackResult> {
+  warmDecoder(); // its thread starts while the image is resolved
   const image = await resolveImage(layout, { tag: opts.tag, platform: opts.platform });
   const { manifest, config } = image;
   const diffIDs = config.rootfs.diff_ids;

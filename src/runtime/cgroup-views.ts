@@ -24,5 +24,6 @@ export function cgroupViews(paths: Record<string, string>, root = '/sys/fs/cgrou
   } catch {
     // No links to mirror.
   }
-  return [...byName.values()].sort((a, b) => a.name.localeCompare(b.name));
+  // Code-unit order: localeCompare's first call loads ICU's collator, ~40 ms of a container's create.
+  return [...byName.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 }

@@ -4,13 +4,23 @@
  * `timeout` seconds honoured. createContainer and startContainer run inside the container and
  * are hull-init's (native/hull-init/hooks.c).
  */
-import { spawnSync } from 'node:child_process';
 import { HullError } from '../errors.js';
 import type { Hook } from '../oci/runtime/types.js';
 
-export function runHooks(stage: string, hooks: readonly Hook[] | undefined, state: Record<string, unknown>): void {
+/**
+ * Runs `hooks` one after the other; the first failure throws. Async only so that child_process
+ * (with net, dgram and streams behind it, a few ms of every verb's start-up) is loaded when a
+ * hook is configured: most containers have none, and start/delete never spawn anything else.
+ */
+export async function runHooks(
+  stage: string,
+  hooks: readonly Hook[] | undefined,
+  state: Record<string, unknown>,
+): Promise<void> {
+  if (!hooks?.length) return;
+  const { spawnSync } = await import('node:child_process');
   const input = JSON.stringify(state);
-  (hooks ?? []).forEach((h, i) => {
+  hooks.forEach((h, i) => {
     const args = h.args ?? [h.path];
     const res = spawnSync(h.path, args.slice(1), {
       argv0: args[0] ?? h.path,

@@ -13,7 +13,7 @@ export interface InitHandlers {
   /** The container's init pid (host view), before it runs anything. */
   onPid(pid: number): void;
   /** prestart + createRuntime: return the state JSON to hand to createContainer hooks. */
-  onHooks(): string;
+  onHooks(): Promise<string>;
   onWarning(msg: string): void;
 }
 
@@ -35,20 +35,23 @@ export interface Launcher {
 
 export function locate(): string {
   // dist/src/runtime/init-process.js: the checkout's root is three directories up.
-  const candidates = [
-    process.env.HULL_INIT,
-    join(new URL('../../..', import.meta.url).pathname, 'native/hull-init/out/hull-init'),
-  ];
+  const candidates = [process.env.HULL_INIT, join(import.meta.dirname, '../../../native/hull-init/out/hull-init')];
   for (const c of candidates) if (c && existsSync(c)) return c;
   throw new HullError('NO_INIT', "hull-init is not built (native/hull-init/out/hull-init); run 'npm run build:native'");
 }
 
-export function runInit(
-  plan: Buffer,
-  preserveFds: number,
-  handlers: InitHandlers,
-  launcher?: Launcher,
-): Promise<StartedInit> {
+/**
+ * hull-init, started and waiting for its plan. Starting it before the plan exists lets its own
+ * start-up (exec, the sealed copy of itself, the re-exec: cloned.c) run on the other CPU while
+ * this process makes the cgroups and compiles the plan. A pending init that never gets a plan
+ * (`abort`, or this process dies) reads EOF and exits without touching anything.
+ */
+export interface PendingInit {
+  send(plan: Buffer, handlers: InitHandlers): Promise<StartedInit>;
+  abort(): void;
+}
+
+export function spawnInit(preserveFds: number, launcher?: Launcher): PendingInit {
   const bin = locate();
   const preserved = Array.from({ length: preserveFds }, (_, i) => 3 + i);
   const base = 3 + preserveFds;
@@ -71,8 +74,47 @@ export function runInit(
   const syncIn = child.stdio[base + 2] as Writable;
   planOut.on('error', () => {});
   syncIn.on('error', () => {});
-  planOut.end(plan);
+  // A failed spawn is reported once send() listens; until then it must not be an unhandled 'error'.
+  let spawnError: Error | undefined;
+  const onSpawnError = (err: Error) => {
+    spawnError = err;
+  };
+  child.on('error', onSpawnError);
+  return {
+    abort() {
+      planOut.destroy();
+      syncOut.destroy();
+      syncIn.destroy();
+      child.unref();
+    },
+    send(plan, handlers) {
+      child.off('error', onSpawnError);
+      if (spawnError) {
+        this.abort();
+        return Promise.reject(spawnError);
+      }
+      planOut.end(plan);
+      return talk(child, syncOut, syncIn, handlers, !!launcher);
+    },
+  };
+}
 
+export function runInit(
+  plan: Buffer,
+  preserveFds: number,
+  handlers: InitHandlers,
+  launcher?: Launcher,
+): Promise<StartedInit> {
+  return spawnInit(preserveFds, launcher).send(plan, handlers);
+}
+
+function talk(
+  child: ChildProcess,
+  syncOut: Readable,
+  syncIn: Writable,
+  handlers: InitHandlers,
+  launched: boolean,
+): Promise<StartedInit> {
   return new Promise((resolve, reject) => {
     let pid = 0;
     let buf = '';
@@ -86,7 +128,7 @@ export function runInit(
       if (err) reject(err);
       else {
         // A launcher outlives us: it must not keep this process's event loop alive.
-        if (launcher) child.unref();
+        if (launched) child.unref();
         resolve({ pid, child });
       }
     };
@@ -106,14 +148,18 @@ export function runInit(
           pid = Number(rest);
           handlers.onPid(pid);
         } else if (verb === 'hooks') {
-          try {
-            const state = Buffer.from(handlers.onHooks());
-            syncIn.write(`continue ${state.length}\n`);
-            syncIn.write(state);
-          } catch (err) {
-            syncIn.write('abort\n');
-            finish(err as Error);
-          }
+          // hull-init waits for the answer, so nothing else arrives meanwhile.
+          handlers.onHooks().then(
+            (json) => {
+              const state = Buffer.from(json);
+              syncIn.write(`continue ${state.length}\n`);
+              syncIn.write(state);
+            },
+            (err) => {
+              syncIn.write('abort\n');
+              finish(err as Error);
+            },
+          );
         } else if (verb === 'created') finish();
         else if (verb === 'warning') handlers.onWarning(rest);
         else if (verb === 'error') error = rest;

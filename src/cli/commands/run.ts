@@ -1,4 +1,6 @@
 /** `hull run` and `hull create`: docker's flags, the engine's create/run, docker's exit codes. */
+
+import { trace } from '../../util/trace.js';
 import { flag, stringOption } from '../args.js';
 import type { CommandSpec } from '../command.js';
 import { runConfig, runOptions } from '../run-flags.js';
@@ -17,9 +19,11 @@ export const runCommand: CommandSpec = {
   details:
     "Exit status: the container's; 125 when hull itself fails, 126 when the command cannot be run, 127 when it is not found.",
   async run(args) {
+    trace('run command loaded');
     const { openEngine } = await import('../../engine/engine.js');
     const { runContainer } = await import('../../engine/containers/run.js');
     const engine = openEngine(stringOption(args, 'root'));
+    trace('engine open');
     const req = await runConfig(args);
     const detach = flag(args, 'detach');
     let result: Awaited<ReturnType<typeof runContainer>>;

@@ -3,14 +3,15 @@
  * its network (CNI DEL, netns) — every step idempotent, so the monitor's exit command, `hull rm`
  * and `hull system prune` can each run it, in any order, after any crash.
  */
-import { existsSync, rmSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { type ContainerRecord, deleteContainerRow, getContainer } from '../db/containers.js';
 import type { Engine } from '../engine.js';
+import { monitorAlive } from '../monitor/index.js';
 import { containerDir } from '../paths.js';
 import { withContainerLock } from './lock.js';
 import { teardownContainerNetwork } from './network.js';
-import { unmountRootfs } from './rootfs.js';
+import { removeDir, unmountRootfs } from './rootfs.js';
 import { openRuntime } from './runtime.js';
 import { refresh } from './status.js';
 
@@ -38,7 +39,11 @@ export async function releaseResources(engine: Engine, c: ContainerRecord): Prom
 /** Removes the container's directory and row; the caller has released its resources. */
 export function forget(engine: Engine, id: string): void {
   const dir = containerDir(engine.paths, id);
-  if (existsSync(dir)) rmSync(dir, { recursive: true, force: true });
+  // A container killed just now (rm -f, prune of a create killed after the runtime's create)
+  // still has its monitor writing exit and the log here until it removes monitor.pid and ends:
+  // removing the directory under it fails with ENOTEMPTY. Wait for it, briefly.
+  for (let i = 0; i < 100 && monitorAlive(dir); i++) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 50);
+  if (existsSync(dir)) removeDir(dir);
   deleteContainerRow(engine.db, id);
 }
 

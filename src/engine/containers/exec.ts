@@ -29,5 +29,16 @@ export async function execInContainer(engine: Engine, ref: string, o: ExecReques
     const u = resolveUser(user, join(containerDir(engine.paths, c.id), 'bundle', 'rootfs'));
     user = `${u.uid}:${u.gid}`;
   }
-  return runtime.exec(c.id, { args: o.args, env: o.env, cwd: o.workdir, user, tty: o.tty, detach: o.detach });
+  if (o.tty && o.detach) {
+    throw new HullError('INVALID', 'exec -d -t: a detached exec has no terminal to relay to; drop -t or -d');
+  }
+  return runtime.exec(c.id, {
+    args: o.args,
+    env: o.env,
+    cwd: o.workdir,
+    user,
+    tty: o.tty,
+    interactive: o.interactive,
+    detach: o.detach,
+  });
 }

@@ -12,6 +12,12 @@ export function hullEntry(): string {
   return fileURLToPath(new URL('../../../../bin/hull', import.meta.url));
 }
 
+/**
+ * Through bin/hull's sh part, as a user's `hull` would run: NODE_EXTRA_CA_CERTS (which this
+ * process passes on to its children) is set aside there, so the cleanup does not spend its
+ * start-up parsing CA certificates it never uses. A foreground `run` releases its container
+ * itself (the monitor's handover, src/engine/monitor/attach.ts), so this runs for the others.
+ */
 export function exitCommand(engine: Engine, id: string): string[] {
-  return [process.execPath, hullEntry(), 'container', 'cleanup', '--root', engine.paths.root, id];
+  return ['/bin/sh', hullEntry(), 'container', 'cleanup', '--root', engine.paths.root, id];
 }

@@ -46,8 +46,13 @@ const RIGHT = [
   'yalow',
 ];
 
-export function randomName(): string {
-  return `${LEFT[randomInt(LEFT.length)]}_${RIGHT[randomInt(RIGHT.length)]}`;
+/**
+ * 400 names run out quickly (50 containers collide with odds of ~95%), so a caller whose name
+ * is taken asks again with `retry` > 0, which adds digits, as docker's GetRandomName(retry) does.
+ */
+export function randomName(retry = 0): string {
+  const base = `${LEFT[randomInt(LEFT.length)]}_${RIGHT[randomInt(RIGHT.length)]}`;
+  return retry > 0 ? `${base}${randomInt(10 ** Math.min(retry, 6))}` : base;
 }
 
 export function newContainerId(): string {

@@ -4,8 +4,10 @@
  * leaves the container to its monitor.
  */
 import { HullError } from '../../errors.js';
+import { trace } from '../../util/trace.js';
 import type { Engine } from '../engine.js';
 import { attach, readExit, resize } from '../monitor/index.js';
+import { cleanupAfterExit } from './cleanup.js';
 import { type CreateRequest, createContainer } from './create.js';
 import { removeContainer, startContainer, waitContainer } from './lifecycle.js';
 
@@ -41,6 +43,16 @@ export async function runContainer(engine: Engine, req: RunRequest): Promise<Run
   if (tty && process.stdout.isTTY) process.stdout.on('resize', onResize);
   try {
     // Start only once the monitor has the attach client: output before that goes only to the log.
+    let code: number | undefined;
+    let released = false;
+    // A container that exits at once can do so while start still holds its lock (runc start
+    // returns after the process ran): the release waits for start to finish, or a second flock
+    // of the lock in this process would wait for ever.
+    let startFailed = false;
+    let startSettled!: () => void;
+    const startDone = new Promise<void>((r) => {
+      startSettled = r;
+    });
     let connected!: () => void;
     const ready = new Promise<void>((r) => {
       connected = r;
@@ -51,19 +63,38 @@ export async function runContainer(engine: Engine, req: RunRequest): Promise<Run
       stderr: process.stderr,
       tty,
       onAttached: () => connected(),
+      // The handover: the monitor leaves the exited container to us rather than start its exit
+      // command (`hull container cleanup`, another Node process) to find nothing left to do.
+      release: async (exitCode) => {
+        code = exitCode;
+        trace('exited');
+        await startDone;
+        if (startFailed) return; // start's own failure path removes it
+        if (req.autoRemove) await removeContainer(engine, created.id, true);
+        else await cleanupAfterExit(engine, created.id);
+        released = true;
+      },
     });
     await Promise.race([ready, attached]);
+    trace('attached');
     try {
       await startContainer(engine, created.id);
     } catch (err) {
+      startFailed = true;
+      startSettled();
       await removeContainer(engine, created.id, true).catch(() => {});
       throw err;
     }
+    startSettled();
+    trace('started');
     if (tty) onResize();
-    const fromAttach = (await attached) as unknown;
-    let code = typeof fromAttach === 'number' ? fromAttach : readExit(created.dir)?.code;
+    await attached;
+    // Without a handover (the monitor died, or the release failed and the monitor's exit
+    // command has it now): the exit file, or the wait's verdict.
+    code ??= readExit(created.dir)?.code;
     if (code === undefined) code = await waitContainer(engine, created.id).catch(() => -1);
-    if (req.autoRemove) await removeContainer(engine, created.id, true).catch(() => {});
+    if (req.autoRemove && !released) await removeContainer(engine, created.id, true).catch(() => {});
+    trace('removed');
     return { id: created.id, name: created.name, exitCode: code };
   } finally {
     if (raw) process.stdin.setRawMode(false);

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { HullError } from '../../errors.js';
 import type { Logger } from '../../runtime/cli/log.js';
+import { consoleSocketFor, startConsoleRelay } from '../monitor/console.js';
 import { type MonitorOptions, monitorLauncher, spawnMonitorWithCommand } from '../monitor/index.js';
 
 const execFileP = promisify(execFile);
@@ -29,6 +30,8 @@ export interface ExecRequest {
   cwd?: string;
   user?: string;
   tty: boolean;
+  /** docker's -i: with tty, what is typed on this terminal goes to the exec'd process. */
+  interactive: boolean;
   detach: boolean;
 }
 
@@ -46,15 +49,20 @@ class LibraryRuntime implements RuntimeDriver {
 
   async create(id: string, bundle: string, monitor: MonitorOptions): Promise<void> {
     const { create } = await import('../../runtime/ops/create.js');
-    await create({
-      root: this.root,
-      id,
-      bundle,
-      pidFile: monitor.pidFile,
-      consoleSocket: monitor.terminal ? join(monitor.containerDir, 'console.sock') : undefined,
-      log: quietLog,
-      launcher: monitorLauncher(monitor),
-    });
+    const sock = monitor.terminal ? consoleSocketFor(monitor.containerDir) : undefined;
+    try {
+      await create({
+        root: this.root,
+        id,
+        bundle,
+        pidFile: monitor.pidFile,
+        consoleSocket: sock?.path,
+        log: quietLog,
+        launcher: monitorLauncher(monitor),
+      });
+    } finally {
+      sock?.release();
+    }
   }
   async start(id: string): Promise<void> {
     const { start } = await import('../../runtime/ops/start.js');
@@ -70,21 +78,37 @@ class LibraryRuntime implements RuntimeDriver {
   }
   async exec(id: string, o: ExecRequest): Promise<number> {
     const { exec } = await import('../../runtime/ops/exec.js');
-    return exec({
-      root: this.root,
-      id,
-      args: o.args,
-      tty: o.tty,
-      detach: o.detach,
-      env: o.env,
-      cwd: o.cwd,
-      user: o.user,
-      additionalGids: [],
-      caps: [],
-      noNewPrivs: false,
-      preserveFds: 0,
-      log: quietLog,
-    });
+    const run = (consoleSocket?: string) =>
+      exec({
+        root: this.root,
+        id,
+        args: o.args,
+        tty: o.tty,
+        consoleSocket,
+        detach: o.detach,
+        env: o.env,
+        cwd: o.cwd,
+        user: o.user,
+        additionalGids: [],
+        caps: [],
+        noNewPrivs: false,
+        preserveFds: 0,
+        log: quietLog,
+      });
+    if (!o.tty) return run();
+    // The pty master comes over a console socket, which Node cannot read: hull-monitor's relay
+    // receives it and runs the terminal (src/engine/monitor/console.ts). runc and crun do this
+    // themselves for a foreground `exec --tty`.
+    const relay = await startConsoleRelay(o.interactive);
+    let code: number;
+    try {
+      code = await run(relay.path);
+    } catch (err) {
+      await relay.abort();
+      throw err;
+    }
+    await relay.finish();
+    return code;
   }
 }
 
@@ -106,9 +130,10 @@ class CliRuntime implements RuntimeDriver {
   }
   async create(id: string, bundle: string, monitor: MonitorOptions): Promise<void> {
     const argv = [this.bin, '--root', this.root, 'create', '--bundle', bundle, '--pid-file', monitor.pidFile];
-    if (monitor.terminal) argv.push('--console-socket', join(monitor.containerDir, 'console.sock'));
+    const sock = monitor.terminal ? consoleSocketFor(monitor.containerDir) : undefined;
+    if (sock) argv.push('--console-socket', sock.path);
     argv.push(id);
-    const { status, stderr } = await spawnMonitorWithCommand(monitor, argv);
+    const { status, stderr } = await spawnMonitorWithCommand(monitor, argv).finally(() => sock?.release());
     if (status !== 0) {
       const line = (stderr ?? '').trim().split('\n').pop();
       throw new HullError(
@@ -135,7 +160,8 @@ class CliRuntime implements RuntimeDriver {
     if (o.cwd) args.push('--cwd', o.cwd);
     if (o.user) args.push('--user', o.user);
     args.push(id, ...o.args);
-    const child = spawn(this.bin, args, { stdio: 'inherit' });
+    // docker exec without -i gives the process no input, terminal or not.
+    const child = spawn(this.bin, args, { stdio: [o.interactive ? 'inherit' : 'ignore', 'inherit', 'inherit'] });
     return new Promise((resolve, reject) => {
       child.on('error', reject);
       child.on('exit', (code, sig) => resolve(code ?? 128 + (sig ? 9 : 0)));

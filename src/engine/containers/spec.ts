@@ -233,5 +233,8 @@ export function buildSpec(inputs: SpecInputs): RuntimeSpec {
   }
   spec.mounts = mounts;
   spec.annotations = { ...(spec.annotations ?? {}), ...config.labels };
+  // Runtimes before runtime-spec 1.2 refuse a newer ociVersion by prefix (crun 1.8: "unknown
+  // version specified"); every field written here is in 1.0.2, which podman claims as well.
+  if (!['', 'hull', 'hull-runtime'].includes(config.runtime)) spec.ociVersion = '1.0.2-dev';
   return spec;
 }

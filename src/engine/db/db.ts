@@ -4,12 +4,12 @@
  * lock instead of failing, readers never block. Names are unique by a UNIQUE constraint, so two
  * `hull run --name x` racing each other cannot both win.
  */
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname } from 'node:path';
-import type BetterSqlite3 from 'better-sqlite3';
+import { dirname, join } from 'node:path';
+import Sqlite from 'better-sqlite3';
 
-export type Database = BetterSqlite3.Database;
+export type Database = Sqlite.Database;
 
 const SCHEMA_VERSION = 1;
 
@@ -39,14 +39,28 @@ CREATE TABLE IF NOT EXISTS volumes (
 
 const cache = new Map<string, Database>();
 
+/**
+ * better-sqlite3's addon, named directly: without it the package searches a dozen candidate
+ * paths through the `bindings` package on every open (~3 ms of every `hull run`, bench/run.ts).
+ * Its JavaScript is bundled into dist/hull.cjs; a package laid out otherwise keeps the search.
+ */
+function nativeBinding(): string | undefined {
+  try {
+    const pkg = createRequire(import.meta.url).resolve('better-sqlite3/package.json');
+    const addon = join(dirname(pkg), 'build', 'Release', 'better_sqlite3.node');
+    return existsSync(addon) ? addon : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 export function openDatabase(file: string): Database {
   const hit = cache.get(file);
   if (hit) return hit;
   mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
-  // better-sqlite3 is CommonJS with a native part; createRequire keeps this module ESM.
-  const Sqlite = createRequire(import.meta.url)('better-sqlite3') as typeof BetterSqlite3;
-  const db = new Sqlite(file, { timeout: 10_000 });
-  db.pragma('journal_mode = WAL');
+  const db = new Sqlite(file, { timeout: 10_000, nativeBinding: nativeBinding() });
+  // WAL is a property of the file: set once, read after (setting it takes a write lock).
+  if (db.pragma('journal_mode', { simple: true }) !== 'wal') db.pragma('journal_mode = WAL');
   db.pragma('synchronous = NORMAL');
   const version = db.pragma('user_version', { simple: true }) as number;
   if (version > SCHEMA_VERSION) {

@@ -9,7 +9,7 @@
  */
 
 import { lineProgress } from './progress-lines.js';
-import { type PullOptions, type PullResult, pullImage as pull } from './pull.js';
+import type { PullOptions, PullResult } from './pull.js';
 import { type ImageStore, type LocalImage, openImageStore } from './store.js';
 
 export { candidates, familiarName, fullName, parseImageName } from './names.js';
@@ -33,6 +33,9 @@ export async function pullImage(
 ): Promise<LocalImage & { pull: Omit<PullResult, 'image'> }> {
   const { quiet, ...rest } = opts;
   if (quiet === false && !rest.progress) rest.progress = lineProgress();
+  // Loaded when used: the transport and layer code are most of the engine's code, and `hull run`
+  // of a local image needs none of it (its start-up is the run's, bench/run.ts).
+  const { pullImage: pull } = await import('./pull.js');
   const { image, ...info } = await pull(await store, name, rest);
   return { ...image, pull: info };
 }

@@ -261,6 +261,8 @@ async function pullLayer(
 ): Promise<void> {
   const blobRef = { digest: layer.digest, size: layer.size };
   if (needSnapshot && !layerCompression(layer.mediaType)) throw unsupportedLayer(layer);
+  // The decode worker's start-up overlaps the download.
+  if (needSnapshot) void import('../../image/layer/decode.js').then((m) => m.warmDecoder());
   const source: Readable = pipeline(openRegistryBlob(client, layer), counting(progress), () => {});
   await store.layout.putBlob(source, blobRef);
   created.blobs.push(layer.digest);

@@ -2,6 +2,10 @@
  * The client side of the monitor's attach socket and ctl fifo (native/hull-monitor/attach.c).
  * Frames in both directions: 1 byte type, 4 bytes big-endian length, the bytes. The monitor
  * sends 1 (stdout) and 2 (stderr); a client sends 0 (stdin bytes) and 3 (close stdin).
+ * The handover: a client that releases the container itself after it exits (`release`) sends
+ * 4 (owner); at the exit it gets 5 (the exit file's line) instead of EOF, and once it has
+ * released the container it sends 6 (done), so the monitor does not start its exit command
+ * (`hull container cleanup`, a second Node process) for nothing.
  */
 import { closeSync, constants, openSync, writeSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
@@ -13,6 +17,9 @@ const FRAME_STDOUT = 1;
 const FRAME_STDERR = 2;
 const FRAME_STDIN = 0;
 const FRAME_STDIN_CLOSE = 3;
+const FRAME_OWNER = 4;
+const FRAME_EXIT = 5;
+const FRAME_DONE = 6;
 const HDR = 5;
 /** sun_path is 108 bytes; a longer path is reached through /proc/self/fd/N of the directory. */
 const SUN_PATH_MAX = 107;
@@ -27,6 +34,13 @@ export interface AttachIO {
   onAttached?: () => void;
   /** Close the container's stdin when `stdin` ends (docker's StdinOnce); default true. */
   closeStdin?: boolean;
+  /**
+   * This client releases the container after it exits (the foreground `run`): called with the
+   * exit code once the monitor has written the exit file; attach resolves after it settles.
+   * When it resolves the monitor skips its exit command; when it throws (or this process dies
+   * first) the monitor runs it, so the container is released either way.
+   */
+  release?: (exitCode: number) => Promise<void>;
 }
 
 function frame(type: number, data?: Buffer): Buffer {
@@ -79,6 +93,7 @@ export async function attach(containerDir: string, io: AttachIO): Promise<void> 
     }
     throw err;
   }
+  if (io.release) sock.write(frame(FRAME_OWNER));
   io.onAttached?.();
 
   const stdin = io.stdin;
@@ -95,7 +110,26 @@ export async function attach(containerDir: string, io: AttachIO): Promise<void> 
     stdin.once('end', onEnd);
   }
 
-  await new Promise<void>((done, fail) => {
+  let releasing: Promise<void> | undefined;
+  const release = (line: string) => {
+    const m = /^(-?\d+) /.exec(line);
+    releasing = Promise.resolve()
+      .then(() => io.release?.(m ? Number(m[1]) : -1))
+      .then(
+        () => {
+          sock.end(frame(FRAME_DONE));
+        },
+        () => {
+          sock.destroy();
+        },
+      );
+  };
+  await new Promise<void>((resolveAttach, fail) => {
+    // After a handover, only once the release has settled.
+    const done = () => {
+      if (releasing) releasing.then(() => resolveAttach());
+      else resolveAttach();
+    };
     let buf: Buffer = Buffer.alloc(0);
     sock.on('data', (chunk: Buffer) => {
       buf = buf.length ? Buffer.concat([buf, chunk]) : chunk;
@@ -105,6 +139,10 @@ export async function attach(containerDir: string, io: AttachIO): Promise<void> 
         const type = buf[0];
         const data = buf.subarray(HDR, HDR + len);
         buf = buf.subarray(HDR + len);
+        if (type === FRAME_EXIT && !releasing) {
+          release(data.toString());
+          continue;
+        }
         const out = type === FRAME_STDERR && !io.tty ? io.stderr : type === FRAME_STDOUT || io.tty ? io.stdout : null;
         if (out && !out.write(data)) {
           // Back-pressure: the monitor waits (bounded) for us; we wait for our reader.

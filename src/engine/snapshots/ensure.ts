@@ -7,8 +7,6 @@
  */
 import { openSync } from 'node:fs';
 import { HullError, isErrno } from '../../errors.js';
-import { applyLayer } from '../../image/layer/apply.js';
-import { decodeLayer } from '../../image/layer/decode.js';
 import type { ImageLayout } from '../../image/layout/layout.js';
 import { layerCompression } from '../../oci/media-types.js';
 import type { Descriptor } from '../../oci/types.js';
@@ -46,6 +44,11 @@ export async function snapshotFromLayout(
   const compression = layerCompression(layer.mediaType);
   if (!compression) throw unsupportedLayer(layer);
   const path = layout.blobPath(layer.digest);
+  // Loaded when a snapshot is missing: a run of an unpacked image needs neither (start-up).
+  const [{ applyLayer }, { decodeLayer }] = await Promise.all([
+    import('../../image/layer/apply.js'),
+    import('../../image/layer/decode.js'),
+  ]);
   await snapshots.create(image.chainIDs[i]!, image.diffIDs[i]!, image.chainIDs[i - 1], async (fsDir) => {
     let fd: number;
     try {

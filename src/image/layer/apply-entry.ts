@@ -26,7 +26,7 @@
 import { HullError } from '../../errors.js';
 import { check, EEXIST, ENOENT, EOPNOTSUPP, EPERM, errnoError, layerNative } from './apply-native.js';
 import type { TarEntry, TarSink } from './apply-tar.js';
-import { cleanComponents, procPath, RootResolver, rootEntryError } from './resolve-in-root.js';
+import { cleanComponents, procPath, RootResolver, rootEntryError, splitEntryPath } from './resolve-in-root.js';
 import { parseWhiteout, pruneOpaque } from './whiteout.js';
 
 export interface ApplyStats {
@@ -212,8 +212,8 @@ export class LayerApplier implements TarSink {
   }
 
   private apply(e: TarEntry, body: Buffer | undefined): void {
-    const comps = cleanComponents(e.name);
-    if (comps.length === 0) {
+    const split = splitEntryPath(e.name);
+    if (split === undefined) {
       // `./` or `/`: the rootfs directory's own attributes.
       if (e.type !== 'dir') throw rootEntryError(this.label, e.name, `a ${e.type} cannot replace the rootfs`);
       check(this.n.setMetaAt(this.resolver.rootfd, '.', e.uid, e.gid, e.mode, 0, -1, false), 'metadata', e.name);
@@ -222,8 +222,7 @@ export class LayerApplier implements TarSink {
       this.stats.dirs++;
       return;
     }
-    const name = comps[comps.length - 1] as string;
-    const parentKey = comps.slice(0, -1).join('/');
+    const [parentKey, name] = split;
     const wh = parseWhiteout(name, this.label, e.name);
     if (wh) {
       this.stats.whiteouts++;

@@ -7,13 +7,17 @@ import type { Readable } from 'node:stream';
 
 export interface Prefetched extends AsyncIterable<Buffer> {
   destroy(err?: Error): void;
+  /** Hands a consumed chunk back to the source, when it takes them (decode.ts DecodedStream). */
+  recycle(chunk: Buffer): void;
 }
 
 export function prefetch(source: Readable, limit: number): Prefetched {
+  const recycle = (chunk: Buffer): void => (source as Partial<{ recycle(c: Buffer): void }>).recycle?.(chunk);
   if (limit <= 0) {
     return {
       [Symbol.asyncIterator]: () => source[Symbol.asyncIterator]() as AsyncIterator<Buffer>,
       destroy: (err?: Error) => source.destroy(err),
+      recycle,
     };
   }
   const queue: Buffer[] = [];
@@ -67,5 +71,6 @@ export function prefetch(source: Readable, limit: number): Prefetched {
   return {
     [Symbol.asyncIterator]: iterate,
     destroy: (err?: Error) => source.destroy(err),
+    recycle,
   };
 }

@@ -57,7 +57,15 @@ export async function applyLayer(
   const reader = new TarReader(applier, { maxBytes, label });
   try {
     try {
-      for await (const chunk of tar) reader.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as Uint8Array));
+      // The reader keeps nothing of a chunk once push returns (it copies what it holds on to),
+      // so a decoded layer may reuse the chunk's memory (decode.ts recycle).
+      const source = tar as Partial<{ recycle(c: Buffer): void }>;
+      const recycle = typeof source.recycle === 'function' ? (c: Buffer) => source.recycle?.(c) : undefined;
+      for await (const chunk of tar) {
+        const buf = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as Uint8Array);
+        reader.push(buf);
+        recycle?.(buf);
+      }
     } catch (err) {
       if (err instanceof HullError) throw err;
       // The stream itself failed: corrupt compression, a read error.

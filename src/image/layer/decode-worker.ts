@@ -11,14 +11,15 @@
  * and nothing after it. The main thread owns the file descriptor (it closes it once this thread
  * has exited), so the thread never closes it.
  *
- * Imports stay lean (node built-ins, errors.js, and compression.ts only for zstd, loaded on
- * demand): this module is loaded by every unpack and its start-up is on the critical path.
+ * Imports stay lean (node:crypto and node:fs; node:zlib, the native addon, child_process and
+ * compression.ts are loaded when a layer needs them): this module is loaded by every unpack and
+ * its start-up is on the critical path.
  */
+import type { ChildProcess } from 'node:child_process';
 import { createHash, type Hash } from 'node:crypto';
 import { readSync } from 'node:fs';
 import type { Duplex } from 'node:stream';
 import { parentPort } from 'node:worker_threads';
-import { createGunzip } from 'node:zlib';
 
 export interface DecodeJob {
   /** Open file descriptor of the blob (owned by the main thread). */
@@ -34,6 +35,25 @@ export interface DecodeJob {
   chunkSize: number;
   /** Compressed bytes per file read. */
   readSize: number;
+  /** gzip only: how to inflate (gunzip-tool.ts); node:zlib when absent. */
+  gunzip?: GunzipTool;
+}
+
+/** ISA-L in the native addon, the `igzip` program (its path), or node:zlib. */
+export type GunzipTool = { via: 'isal' } | { via: 'igzip'; bin: string } | { via: 'zlib' };
+
+/** The native addon's ISA-L inflater (native/addon/inflate.cc). */
+interface IsalNative {
+  inflateNew(): object | null;
+  inflateReset(h: object): void;
+  inflateRun(
+    h: object,
+    input: Buffer,
+    inOff: number,
+    out: Buffer,
+    outOff: number,
+    cb: (rc: number, consumed: number, produced: number, finished: boolean) => void,
+  ): void;
 }
 
 /**
@@ -49,8 +69,10 @@ export type DecodeMessage =
 /** Main → worker: start a job; `n` more bytes of a job were consumed; stop a job. */
 export type ControlMessage =
   | { t: 'start'; id: number; job: DecodeJob }
-  | { t: 'credit'; id: number; n: number }
-  | { t: 'cancel'; id: number };
+  | { t: 'credit'; id: number; n: number; buffers?: ArrayBuffer[] }
+  | { t: 'cancel'; id: number }
+  /** Load what decoding will need (the addon for ISA-L) before the first job comes. */
+  | { t: 'warm'; gunzip?: GunzipTool };
 
 export interface SerializedError {
   hull: boolean;
@@ -99,6 +121,44 @@ function digestMismatch(label: string, actual: string, expected: string) {
 
 type Verdict = ReturnType<typeof sizeMismatch> | null;
 
+const EMPTY = Buffer.alloc(0);
+
+/** ISA-L's inflate errors (isa-l/igzip_lib.h) as node:zlib words them for the same data. */
+function isalError(rc: number): SerializedError {
+  const words: Record<number, string> = {
+    [-1]: 'invalid block type',
+    [-2]: 'invalid code lengths set',
+    [-3]: 'invalid distance too far back',
+    [-4]: 'incorrect header check',
+    [-5]: 'unknown compression method',
+    [-6]: 'incorrect data check',
+  };
+  return { hull: false, code: 'Z_DATA_ERROR', message: words[rc] ?? `invalid compressed data (ISA-L error ${rc})` };
+}
+
+/**
+ * igzip's non-zero exit as the error node:zlib gives for the same data (apply.ts makes it
+ * LAYER_INVALID naming the layer), with igzip's own words after it.
+ */
+function igzipFailure(code: number | null, signal: NodeJS.Signals | null, stderr: string): SerializedError {
+  if (signal) return { hull: false, code: 'IGZIP_FAILED', message: `igzip was killed by ${signal}` };
+  // igzip names its input "(null)" when it is stdin.
+  const detail = stderr
+    .replace(/\s*(for |in )?file \(null\)/g, '')
+    .replace(/\s+/g, ' ')
+    .trim();
+  const what = /complete gzip/.test(detail)
+    ? 'unexpected end of file'
+    : /header/.test(detail)
+      ? 'incorrect header check'
+      : 'invalid compressed data';
+  return {
+    hull: false,
+    code: 'Z_DATA_ERROR',
+    message: `${what} (${detail || `igzip exited with status ${code}`})`,
+  };
+}
+
 /** Both digests' algorithms were checked by the main thread (parseDigest) before starting. */
 function hasher(digest: string): { algorithm: string; hash: Hash } {
   const algorithm = digest.slice(0, digest.indexOf(':'));
@@ -106,6 +166,23 @@ function hasher(digest: string): { algorithm: string; hash: Hash } {
 }
 
 const jobs = new Map<number, LayerJob>();
+
+/**
+ * Chunk buffers the main thread handed back once consumed (decode.ts recycle()): decoding into
+ * them again spares a fresh 1 MiB allocation per chunk, whose page faults and unmapping cost
+ * both threads CPU.
+ */
+const spare: ArrayBuffer[] = [];
+const MAX_SPARE = 24;
+
+/** A chunk buffer of `size` bytes that owns its whole ArrayBuffer (so it can be transferred). */
+function chunkBuffer(size: number): Buffer {
+  for (;;) {
+    const ab = spare.pop();
+    if (!ab) return Buffer.allocUnsafeSlow(size);
+    if (ab.byteLength === size) return Buffer.from(ab);
+  }
+}
 
 class LayerJob {
   private done = false;
@@ -119,6 +196,7 @@ class LayerJob {
   private filePos = 0;
   private fileDone = false;
   private decoder: Duplex | undefined;
+  private child: ChildProcess | undefined;
 
   constructor(
     private readonly id: number,
@@ -131,6 +209,10 @@ class LayerJob {
   start(): void {
     try {
       if (this.job.compression === 'none') this.runPlain();
+      else if (this.job.compression === 'gzip' && this.job.gunzip?.via === 'isal')
+        this.runIsal().catch((err) => this.fail(err));
+      else if (this.job.compression === 'gzip' && this.job.gunzip?.via === 'igzip')
+        this.runIgzip(this.job.gunzip.bin).catch((err) => this.fail(err));
       else this.runCompressed().catch((err) => this.fail(err));
     } catch (err) {
       this.fail(err);
@@ -156,6 +238,7 @@ class LayerJob {
     this.done = true;
     jobs.delete(this.id);
     this.decoder?.destroy();
+    if (this.child && this.child.exitCode === null && this.child.signalCode === null) this.child.kill('SIGKILL');
   }
 
   private fail(err: unknown): void {
@@ -175,10 +258,11 @@ class LayerJob {
    * handing it to the decompressor, so both run at once). Throws SIZE_MISMATCH as soon as the
    * blob runs long.
    */
-  private readBlob(): Buffer | undefined {
+  private readBlob(into?: Buffer): Buffer | undefined {
     if (this.fileDone) return undefined;
-    // A buffer of its own per read: it may be transferred (none) or queued inside zlib.
-    const buf = Buffer.allocUnsafeSlow(this.job.readSize);
+    // A buffer of its own per read (unless the caller only hashes it): it may be transferred
+    // (none) or queued inside zlib.
+    const buf = into ?? Buffer.allocUnsafeSlow(this.job.readSize);
     const n = readSync(this.job.fd, buf, 0, buf.length, this.filePos);
     if (n === 0) {
       this.fileDone = true;
@@ -227,6 +311,13 @@ class LayerJob {
     port!.postMessage({ t: 'data', id: this.id, buf, len: chunk.length } satisfies DecodeMessage, [buf]);
   }
 
+  /** Transfers the first `len` bytes of a buffer that owns its whole ArrayBuffer. */
+  private postOwned(buf: Buffer, len: number): void {
+    const ab = buf.buffer as ArrayBuffer;
+    this.inflight += len;
+    port!.postMessage({ t: 'data', id: this.id, buf: ab, len } satisfies DecodeMessage, [ab]);
+  }
+
   /** An uncompressed layer: the blob bytes are the tar (hashed once when both digests use one algorithm). */
   private runPlain(): void {
     try {
@@ -263,10 +354,244 @@ class LayerJob {
     else this.succeed();
   }
 
+  /**
+   * gzip through ISA-L in the native addon (inflate.cc), the fastest way measured (see
+   * gunzip-tool.ts). Each inflateRun fills one chunkSize output buffer on libuv's thread pool
+   * while this thread hashes the previous output against the diff_id and posts it, and reads and
+   * hashes the next compressed input: inflate and both digests overlap as with zlib. Members
+   * follow one another (RFC 1952 §2.2) by node:zlib's rule: after a member, a zero byte ends
+   * the gzip data (the rest is padding, ignored) and anything else must be the next member's
+   * header; input that ends inside a member is "unexpected end of file". Errors are worded as
+   * zlib words them. Output is only produced while under the window, so a decompression bomb
+   * stays bounded.
+   */
+  private async runIsal(): Promise<void> {
+    const { native } = await import('../../native.js');
+    if (this.done) return;
+    const n = native() as unknown as IsalNative;
+    const h = n.inflateNew();
+    if (!h) throw new Error('ISA-L (libisal.so.2) is not available to the native addon');
+    const size = this.job.chunkSize;
+    /** Compressed input being inflated, and the next piece, read (and hashed) ahead. */
+    let input: Buffer = EMPTY;
+    let inPos = 0;
+    let ahead: Buffer | undefined;
+    let eof = false;
+    let out = chunkBuffer(size);
+    let outPos = 0;
+    /** Read buffers no inflate uses any more: reading into them again spares fresh pages. */
+    const freeReads: Buffer[] = [];
+    const readAhead = (): void => {
+      if (ahead || eof) return;
+      const chunk = this.readBlob(freeReads.pop());
+      if (chunk) {
+        this.hashBlob(chunk);
+        ahead = chunk;
+      } else eof = true;
+    };
+    /** Moves to the next input piece; false at the end of the blob. */
+    const advance = (): boolean => {
+      readAhead();
+      if (!ahead) return false;
+      // The inflate that read `input` has completed (advance runs before the next one starts).
+      if (input.buffer.byteLength === this.job.readSize && input.byteOffset === 0)
+        freeReads.push(Buffer.from(input.buffer));
+      input = ahead;
+      ahead = undefined;
+      inPos = 0;
+      return true;
+    };
+    const post = (buf: Buffer, len: number): void => {
+      if (len === 0 || this.done) return;
+      this.diffHash?.hash.update(len === buf.length ? buf : buf.subarray(0, len));
+      this.postOwned(buf, len);
+    };
+    const drainBlob = (): void => {
+      // Whatever follows the last member (or the failure) still counts for the blob's digest and size.
+      const scratch = Buffer.allocUnsafeSlow(this.job.readSize);
+      while (!eof) {
+        ahead = undefined;
+        freeReads.push(scratch);
+        readAhead();
+      }
+    };
+    const finish = (): void => {
+      post(out, outPos);
+      drainBlob();
+      const err = this.checkBlob() ?? this.checkDiff();
+      if (err) this.fail(err);
+      else this.succeed();
+    };
+    const inflateError = (err: SerializedError): void => {
+      // As on the zlib path: a blob that fails its digest is reported as that, the cause.
+      drainBlob();
+      this.fail(this.checkBlob() ?? err);
+    };
+    const step = (): void => {
+      if (this.done) return;
+      if (this.inflight >= this.job.window) {
+        this.onCredit = step;
+        return;
+      }
+      try {
+        if (inPos === input.length) advance();
+      } catch (err) {
+        this.fail(err); // SIZE_MISMATCH: the blob runs long
+        return;
+      }
+      const inBuf = input;
+      const start = inPos;
+      n.inflateRun(h, inBuf, start, out, outPos, (rc, consumed, produced, finished) => {
+        try {
+          if (this.done) return;
+          inPos = start + consumed;
+          outPos += produced;
+          if (rc < 0) return inflateError(isalError(rc));
+          let full: Buffer | undefined;
+          if (outPos === out.length) {
+            full = out;
+            out = chunkBuffer(size);
+            outPos = 0;
+          }
+          if (finished) {
+            // A member ended (ISA-L checked its CRC-32 and size). Another may follow.
+            if (full) post(full, size);
+            if (inPos === input.length) advance();
+            if (inPos < input.length && input[inPos] !== 0x00) {
+              n.inflateReset(h);
+              step();
+            } else finish();
+            return;
+          }
+          if (produced === 0 && inPos === input.length && eof && !ahead)
+            return inflateError({ hull: false, code: 'Z_BUF_ERROR', message: 'unexpected end of file' });
+          // ISA-L always takes input or gives output while it has both; never spin if it did not.
+          if (produced === 0 && consumed === 0 && inPos < input.length)
+            return inflateError({ hull: false, code: 'Z_DATA_ERROR', message: 'invalid compressed data' });
+          // The next inflate runs on the pool while this thread hashes and posts, and reads ahead.
+          step();
+          if (full) post(full, size);
+          readAhead();
+        } catch (err) {
+          this.fail(err);
+        }
+      });
+    };
+    step();
+  }
+
+  /**
+   * gzip through igzip (gunzip-tool.ts). The child reads the blob straight from the file
+   * descriptor (its stdin, at offset 0: this thread only ever preads), while this thread hashes
+   * the same blob in readSize steps between igzip's output; the 64 KiB pipe reads are gathered
+   * into chunkSize buffers, hashed against the diff_id and transferred. Pausing stdout at the
+   * window blocks igzip on a full pipe, so a decompression bomb stays bounded as with zlib.
+   * `end` only once igzip exited 0, the blob matched its digest and size, and the tar its
+   * diff_id; a blob that fails its digest is reported as such even when igzip failed first
+   * (the corruption is the cause, igzip's error its symptom), as on the zlib path.
+   */
+  private async runIgzip(bin: string): Promise<void> {
+    const { spawn } = await import('node:child_process');
+    if (this.done) return;
+    const child = spawn(bin, ['-d', '-c'], { stdio: [this.job.fd, 'pipe', 'pipe'] });
+    this.child = child;
+    const size = this.job.chunkSize;
+    let stderr = '';
+    let exit: { code: number | null; signal: NodeJS.Signals | null } | undefined;
+    let spawnError: Error | undefined;
+    let blobDone = false;
+    let acc: Buffer | undefined;
+    let accLen = 0;
+    const emit = (): void => {
+      const buf = acc;
+      const len = accLen;
+      acc = undefined;
+      accLen = 0;
+      if (!buf || len === 0) return;
+      this.diffHash?.hash.update(len === buf.length ? buf : buf.subarray(0, len));
+      this.postOwned(buf, len);
+    };
+    const settle = (): void => {
+      if (this.done || !blobDone || (!exit && !spawnError)) return;
+      const blobErr = this.checkBlob();
+      if (blobErr) this.fail(blobErr);
+      else if (spawnError)
+        this.fail(
+          hullError(
+            'IGZIP_FAILED',
+            `cannot run ${bin} to inflate ${this.job.blob.label}: ${spawnError.message} (HULL_GZIP=zlib inflates with node:zlib instead)`,
+            this.job.blob.label,
+            'image-spec/layer.md#gzip-media-types',
+          ),
+        );
+      else if (exit && exit.code !== 0) this.fail(igzipFailure(exit.code, exit.signal, stderr));
+      else {
+        emit();
+        const diffErr = this.checkDiff();
+        if (diffErr) this.fail(diffErr);
+        else this.succeed();
+      }
+    };
+    const stdout = child.stdout!;
+    stdout.on('data', (chunk: Buffer) => {
+      if (this.done) return;
+      for (let off = 0; off < chunk.length; ) {
+        if (!acc) acc = chunkBuffer(size);
+        const n = chunk.copy(acc, accLen, off);
+        accLen += n;
+        off += n;
+        if (accLen === size) emit();
+      }
+      if (this.inflight >= this.job.window && !this.onCredit) {
+        stdout.pause();
+        this.onCredit = () => stdout.resume();
+      }
+    });
+    child.stderr!.setEncoding('utf8');
+    child.stderr!.on('data', (s: string) => {
+      if (stderr.length < 4096) stderr += s;
+    });
+    child.on('error', (err) => {
+      spawnError = err;
+      settle();
+    });
+    child.on('close', (code, signal) => {
+      exit = { code, signal };
+      settle();
+    });
+    // The blob's digest and size, a few MiB per turn of the event loop so igzip's output keeps flowing.
+    const scratch = Buffer.allocUnsafeSlow(this.job.readSize);
+    const hashSome = (): void => {
+      if (this.done) return;
+      try {
+        for (let i = 0; i < 4; i++) {
+          const chunk = this.readBlob(scratch);
+          if (!chunk) {
+            blobDone = true;
+            // A mismatch stops igzip at once; a match waits for it to finish.
+            const err = this.checkBlob();
+            if (err) this.fail(err);
+            else settle();
+            return;
+          }
+          this.hashBlob(chunk);
+        }
+      } catch (err) {
+        this.fail(err);
+        return;
+      }
+      setImmediate(hashSome);
+    };
+    setImmediate(hashSome);
+  }
+
   private async runCompressed(): Promise<void> {
     let decoder: Duplex;
-    if (this.job.compression === 'gzip') decoder = createGunzip({ chunkSize: this.job.chunkSize });
-    else {
+    if (this.job.compression === 'gzip') {
+      const { createGunzip } = await import('node:zlib');
+      if (this.done) return;
+      decoder = createGunzip({ chunkSize: this.job.chunkSize });
+    } else {
       const { decompressStream } = await import('../compression.js');
       if (this.done) return;
       decoder = decompressStream('zstd');
@@ -344,10 +669,14 @@ port.on('message', (m: ControlMessage) => {
       break;
     }
     case 'credit':
+      if (m.buffers) for (const ab of m.buffers) if (spare.length < MAX_SPARE) spare.push(ab);
       jobs.get(m.id)?.credit(m.n);
       break;
     case 'cancel':
       jobs.get(m.id)?.cancel();
+      break;
+    case 'warm':
+      if (m.gunzip?.via === 'isal') import('../../native.js').then((n) => n.native()).catch(() => undefined);
       break;
   }
 });

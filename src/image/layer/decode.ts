@@ -1,6 +1,7 @@
 /**
  * Layer decoding off the main thread: a worker thread (decode-worker.ts) reads each layer's
- * blob, verifies it against the layer digest and size, decompresses it, verifies the tar
+ * blob, verifies it against the layer digest and size, decompresses it (gzip through igzip when
+ * installed, gunzip-tool.ts; else node:zlib; zstd through the zstd binary), verifies the tar
  * against the diff_id, and hands the tar over as transferred (zero-copy) ArrayBuffers. The main
  * thread is left with the tar parsing and filesystem calls, which are the bulk of an unpack.
  *
@@ -17,7 +18,8 @@ import { Readable } from 'node:stream';
 import { Worker } from 'node:worker_threads';
 import { HullError } from '../../errors.js';
 import { parseDigest } from '../../oci/digest.js';
-import type { ControlMessage, DecodeJob, DecodeMessage, SerializedError } from './decode-worker.js';
+import type { ControlMessage, DecodeJob, DecodeMessage, GunzipTool, SerializedError } from './decode-worker.js';
+import { gzipInflater } from './gunzip-tool.js';
 
 export interface DecodeLayerOptions {
   /** Open descriptor of the blob; the stream owns it from now on (closed when done or failed). */
@@ -41,16 +43,29 @@ const GUNZIP_CHUNK = 1 << 20;
 const READ_SIZE = 1 << 20;
 const HWM = 1 << 20;
 
+/** A decoded layer: the tar stream, and for gzip which inflater it goes through (gunzip-tool.ts). */
+export interface DecodedStream extends Readable {
+  readonly gunzip: GunzipTool['via'] | undefined;
+  /**
+   * The consumer is done with a chunk this stream gave it and holds no reference into it: the
+   * worker may decode into its memory again (fresh 1 MiB buffers cost page faults on both
+   * threads). Optional; chunks not handed back are simply garbage-collected.
+   */
+  recycle(chunk: Buffer): void;
+}
+
 /** The layer's tar stream, decoded and verified in a worker thread. */
-export function decodeLayer(opts: DecodeLayerOptions): Readable {
+export function decodeLayer(opts: DecodeLayerOptions): DecodedStream {
+  let gunzip: GunzipTool | undefined;
   try {
     parseDigest(opts.blob.digest, opts.blob.label);
     if (opts.diff) parseDigest(opts.diff.digest, opts.diff.label);
+    if (opts.compression === 'gzip') gunzip = gzipInflater();
   } catch (err) {
     closeSync(opts.fd);
     throw err;
   }
-  return new DecodedLayer(opts);
+  return new DecodedLayer(opts, gunzip);
 }
 
 function revive(e: SerializedError): Error {
@@ -76,7 +91,32 @@ const IDLE_MS = 2000;
 let pool: Pool | undefined;
 let nextId = 1;
 
-function startJob(layer: DecodedLayer, job: DecodeJob): Pool {
+/**
+ * Starts the decoder thread ahead of the first layer (its start-up, ~30-60 ms, then overlaps
+ * resolving the image). Idle, it goes after IDLE_MS and never holds the process open.
+ */
+export function warmDecoder(): void {
+  if (pool) return;
+  let gunzip: GunzipTool | undefined;
+  try {
+    gunzip = gzipInflater();
+  } catch {
+    // decodeLayer reports a bad HULL_GZIP for the layer that needs it.
+  }
+  const p = ensurePool();
+  p.worker.postMessage({ t: 'warm', gunzip } satisfies ControlMessage);
+  p.idleTimer = setTimeout(() => endIdle(p), IDLE_MS);
+  p.idleTimer.unref();
+  p.worker.unref();
+}
+
+function endIdle(p: Pool): void {
+  if (p.jobs.size > 0) return;
+  if (pool === p) pool = undefined;
+  void p.worker.terminate();
+}
+
+function ensurePool(): Pool {
   let p = pool;
   if (!p) {
     const worker = new Worker(WORKER_URL);
@@ -95,6 +135,11 @@ function startJob(layer: DecodedLayer, job: DecodeJob): Pool {
       created.jobs.clear();
     });
   }
+  return p;
+}
+
+function startJob(layer: DecodedLayer, job: DecodeJob): Pool {
+  const p = ensurePool();
   if (p.idleTimer) {
     clearTimeout(p.idleTimer);
     p.idleTimer = undefined;
@@ -126,19 +171,23 @@ function endJob(p: Pool, id: number, failed: boolean): void {
   p.idleTimer.unref();
 }
 
-class DecodedLayer extends Readable {
+class DecodedLayer extends Readable implements DecodedStream {
   readonly id = nextId++;
+  readonly gunzip: GunzipTool['via'] | undefined;
   private readonly pool: Pool;
   private readonly fd: number;
   private readonly window: number;
   /** Bytes received and not yet credited back to the worker. */
   private unacked = 0;
+  /** Whole chunk buffers the consumer handed back, returned to the worker with the next credit. */
+  private recycled: ArrayBuffer[] = [];
   private ended = false;
   private fdClosed = false;
 
-  constructor(opts: DecodeLayerOptions) {
+  constructor(opts: DecodeLayerOptions, gunzip: GunzipTool | undefined) {
     super({ highWaterMark: HWM });
     this.window = opts.window ?? DEFAULT_WINDOW;
+    this.gunzip = gunzip?.via;
     this.fd = opts.fd;
     const job: DecodeJob = {
       fd: opts.fd,
@@ -148,6 +197,7 @@ class DecodedLayer extends Readable {
       window: this.window,
       chunkSize: GUNZIP_CHUNK,
       readSize: READ_SIZE,
+      ...(gunzip ? { gunzip } : {}),
     };
     try {
       this.pool = startJob(this, job);
@@ -195,10 +245,28 @@ class DecodedLayer extends Readable {
   override _read(): void {
     // Credit in batches: the worker, stopped at `window`, always has ≥ window/4 to get back.
     if (this.unacked >= this.window / 4) {
+      const back = this.recycled;
+      this.recycled = [];
       if (!this.pool.exited)
-        this.pool.worker.postMessage({ t: 'credit', id: this.id, n: this.unacked } satisfies ControlMessage);
+        this.pool.worker.postMessage(
+          { t: 'credit', id: this.id, n: this.unacked, buffers: back } satisfies ControlMessage,
+          back,
+        );
       this.unacked = 0;
     }
+  }
+
+  recycle(chunk: Buffer): void {
+    const ab = chunk.buffer;
+    // Only buffers the worker made for chunks (see postOwned there), and each at most once.
+    if (
+      ab instanceof ArrayBuffer &&
+      ab.byteLength === GUNZIP_CHUNK &&
+      chunk.byteOffset === 0 &&
+      this.recycled.length < 16 &&
+      !this.recycled.includes(ab)
+    )
+      this.recycled.push(ab);
   }
 
   override _destroy(err: Error | null, cb: (err?: Error | null) => void): void {

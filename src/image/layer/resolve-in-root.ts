@@ -32,6 +32,27 @@ export function cleanComponents(name: string): string[] {
   return out;
 }
 
+/**
+ * cleanComponents(name) as [parent key, last component], or undefined when nothing is left (the
+ * root). Tar names are nearly always already clean ("./usr/bin/x", "usr/lib/"): those are cut
+ * with two slices, not split and joined again — the applier does this for every entry.
+ */
+export function splitEntryPath(name: string): [string, string] | undefined {
+  let start = 0;
+  while (name.startsWith('./', start) || name.charCodeAt(start) === 0x2f)
+    start += name.charCodeAt(start) === 0x2f ? 1 : 2;
+  let end = name.length;
+  while (end > start && name.charCodeAt(end - 1) === 0x2f) end--;
+  const s = start === 0 && end === name.length ? name : name.slice(start, end);
+  if (s !== '' && s !== '.' && s !== '..' && !/\/\/|(^|\/)\.\.?(\/|$)/.test(s)) {
+    const slash = s.lastIndexOf('/');
+    return slash < 0 ? ['', s] : [s.slice(0, slash), s.slice(slash + 1)];
+  }
+  const comps = cleanComponents(name);
+  if (comps.length === 0) return undefined;
+  return [comps.slice(0, -1).join('/'), comps[comps.length - 1] as string];
+}
+
 /** More open directory fds than this and the cache starts over (fd limits are finite). */
 const MAX_CACHED = 2048;
 

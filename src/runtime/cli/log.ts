@@ -9,6 +9,8 @@ import { appendFileSync } from 'node:fs';
 export type Level = 'debug' | 'info' | 'warning' | 'error';
 
 export interface Logger {
+  /** false when debug() drops its messages, so callers can skip building costly ones (the plan). */
+  readonly debugging?: boolean;
   debug(msg: string): void;
   warn(msg: string): void;
   error(msg: string): void;
@@ -32,6 +34,7 @@ export function makeLogger(opts: { file?: string; format?: string; debug?: boole
     if (level !== 'error') process.stderr.write(`hull-runtime: ${level}: ${msg}\n`);
   };
   return {
+    debugging: !!opts.debug,
     debug: (m) => {
       if (opts.debug) record('debug', m);
     },

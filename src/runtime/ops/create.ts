@@ -15,7 +15,7 @@ import { cgroupViews } from '../cgroup-views.js';
 import type { CgroupManager } from '../cgroups/manager.js';
 import type { Logger } from '../cli/log.js';
 import { runHooks } from '../hooks.js';
-import { type Launcher, runInit, type StartedInit } from '../init-process.js';
+import { type Launcher, type PendingInit, type StartedInit, spawnInit } from '../init-process.js';
 import { compilePlan } from '../plan/compile.js';
 import { encodePlan, planJson } from '../plan/encode.js';
 import { procStat } from '../state/status.js';
@@ -89,9 +89,12 @@ export async function create(opts: CreateOptions): Promise<Created> {
   }
   const dir = makeContainerDir(opts.root, opts.id);
   let cgroup: CgroupManager | undefined;
+  let pending: PendingInit | undefined;
   let init: StartedInit | undefined;
   let pid = 0;
   try {
+    // hull-init starts now and waits for its plan (init-process.ts spawnInit).
+    pending = spawnInit(opts.preserveFds ?? 0, opts.launcher);
     const { createCgroupManager, DEFAULT_DEVICE_RULES } = await import('../cgroups/index.js');
     const linux = config.linux ?? {};
     cgroup = createCgroupManager({ id: opts.id, cgroupsPath: linux.cgroupsPath, warn: (m) => opts.log.warn(m) });
@@ -146,7 +149,7 @@ export async function create(opts: CreateOptions): Promise<Created> {
       lastCap: lastCap(),
       warn: (m) => opts.log.warn(m),
     });
-    opts.log.debug(`plan: ${planJson(plan)}`);
+    if (opts.log.debugging !== false) opts.log.debug(`plan: ${planJson(plan)}`);
     testPauseAt('compiled');
 
     const rootfs = resolve(bundle, config.root?.path ?? 'rootfs');
@@ -173,32 +176,28 @@ export async function create(opts: CreateOptions): Promise<Created> {
       owner: userInfo().username,
     });
     const { publicState } = await import('../state/status.js');
-    init = await runInit(
-      encodePlan(plan),
-      opts.preserveFds ?? 0,
-      {
-        onPid: (p) => {
-          pid = p;
-          testPauseAt('init-started');
-        },
-        onHooks: () => {
-          // runtime.md#lifecycle steps 3 and 4, in the runtime's namespace.
-          const s = publicState(state('creating'), 'creating');
-          testPauseAt('hooks');
-          runHooks('prestart', config.hooks?.prestart, s);
-          runHooks('createRuntime', config.hooks?.createRuntime, s);
-          return JSON.stringify(s);
-        },
-        onWarning: (m) => opts.log.warn(m),
+    init = await pending.send(encodePlan(plan), {
+      onPid: (p) => {
+        pid = p;
+        testPauseAt('init-started');
       },
-      opts.launcher,
-    );
+      onHooks: async () => {
+        // runtime.md#lifecycle steps 3 and 4, in the runtime's namespace.
+        const s = publicState(state('creating'), 'creating');
+        testPauseAt('hooks');
+        await runHooks('prestart', config.hooks?.prestart, s);
+        await runHooks('createRuntime', config.hooks?.createRuntime, s);
+        return JSON.stringify(s);
+      },
+      onWarning: (m) => opts.log.warn(m),
+    });
     testPauseAt('created');
     const created = state('created');
     writeState(dir, created);
     if (opts.pidFile) writeFileSync(opts.pidFile, String(pid));
     return { ...init, state: created, dir, config };
   } catch (err) {
+    pending?.abort();
     if (pid) {
       try {
         process.kill(pid, 'SIGKILL');
@@ -216,7 +215,7 @@ export async function create(opts: CreateOptions): Promise<Created> {
     // runtime.md#lifecycle: a failed create continues at step 12/13: poststop hooks, warnings only.
     if (err instanceof HullError && err.code === 'HOOK_FAILED') {
       try {
-        runHooks('poststop', config.hooks?.poststop, {
+        await runHooks('poststop', config.hooks?.poststop, {
           ociVersion: config.ociVersion,
           id: opts.id,
           status: 'stopped',

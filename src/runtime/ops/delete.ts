@@ -80,7 +80,7 @@ export async function del(root: string, id: string, force: boolean, log: Logger)
     }
     removeContainerDir(root, id);
     try {
-      runHooks('poststop', s.hooks.poststop, publicState(s, 'stopped'));
+      await runHooks('poststop', s.hooks.poststop, publicState(s, 'stopped'));
     } catch (err) {
       log.warn((err as Error).message);
     }

@@ -142,7 +142,7 @@ export async function exec(o: ExecOptions): Promise<number> {
     lastCap: lastCap(),
     warn: (m) => o.log.warn(m),
   });
-  o.log.debug(`plan: ${planJson(plan)}`);
+  if (o.log.debugging !== false) o.log.debug(`plan: ${planJson(plan)}`);
 
   const preserved = Array.from({ length: o.preserveFds }, (_, i) => 3 + i);
   const base = 3 + o.preserveFds;

@@ -67,7 +67,7 @@ export async function start(root: string, id: string): Promise<void> {
     if (s.hooks.poststart?.length || s.hooks.startContainer?.length) {
       await waitForExec(dir, s.pid, s.startTime);
       try {
-        runHooks('poststart', s.hooks.poststart, publicState(s, 'running'));
+        await runHooks('poststart', s.hooks.poststart, publicState(s, 'running'));
       } catch (err) {
         // runtime.md#lifecycle step 9: generate an error and stop the container.
         try {

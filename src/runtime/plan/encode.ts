@@ -104,23 +104,36 @@ export function opFields(o: PlanOp): Field[] {
   }
 }
 
-function fieldBytes(f: Field): Buffer {
-  if (typeof f === 'boolean') return Buffer.from(f ? '1' : '0');
+function fieldText(f: Field): string {
+  if (typeof f === 'boolean') return f ? '1' : '0';
   if (typeof f === 'number' && !Number.isInteger(f)) throw new Error(`plan field ${f} is not an integer`);
-  return Buffer.from(String(f), 'utf8');
+  return String(f);
 }
 
+/** Sized first, then written into one buffer: a plan is a few hundred fields, each once. */
 export function encodePlan(plan: Plan): Buffer {
-  const parts: Buffer[] = [Buffer.from(PLAN_MAGIC, 'ascii'), u32(plan.ops.length)];
-  for (const o of plan.ops) {
-    const fields = opFields(o).map(fieldBytes);
-    parts.push(u32(OP[o.op]), u32(fields.length));
-    for (const f of fields) {
-      if (f.includes(0)) throw new Error(`plan op ${o.op}: a field contains a NUL byte`);
-      parts.push(u32(f.length), f);
+  const ops = plan.ops.map((o) => {
+    const fields = opFields(o).map(fieldText);
+    for (const f of fields) if (f.includes('\0')) throw new Error(`plan op ${o.op}: a field contains a NUL byte`);
+    return { code: OP[o.op], fields };
+  });
+  let size = PLAN_MAGIC.length + 4;
+  for (const o of ops) {
+    size += 8;
+    for (const f of o.fields) size += 4 + Buffer.byteLength(f, 'utf8');
+  }
+  const buf = Buffer.allocUnsafe(size);
+  let off = buf.write(PLAN_MAGIC, 0, 'ascii');
+  off = buf.writeUInt32LE(ops.length, off);
+  for (const o of ops) {
+    off = buf.writeUInt32LE(o.code, off);
+    off = buf.writeUInt32LE(o.fields.length, off);
+    for (const f of o.fields) {
+      const len = buf.write(f, off + 4, 'utf8');
+      off = buf.writeUInt32LE(len, off) + len;
     }
   }
-  return Buffer.concat(parts);
+  return buf;
 }
 
 /** The inverse, for tests and `--debug` dumps: op names and raw string fields. */
@@ -145,12 +158,6 @@ export function decodePlan(buf: Buffer): { op: string; fields: string[] }[] {
   }
   if (off !== buf.length) throw new Error(`plan has ${buf.length - off} trailing bytes`);
   return out;
-}
-
-function u32(n: number): Buffer {
-  const b = Buffer.alloc(4);
-  b.writeUInt32LE(n);
-  return b;
 }
 
 /** JSON for `--debug` logs: bigints as decimal strings. */

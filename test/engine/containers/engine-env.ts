@@ -4,7 +4,7 @@
  * hull CLI against both. Each file gets its own, so test files can run in parallel.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { busyboxRootfs } from '../../helpers/fixtures.js';
@@ -90,4 +90,76 @@ export function mountsUnder(dir: string): string[] {
 
 export function exists(p: string): boolean {
   return existsSync(p);
+}
+
+/** A port nothing listens on right now (the kernel's pick, released at once). */
+export async function freePort(): Promise<number> {
+  const { createServer } = await import('node:net');
+  const s = createServer();
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+  const port = (s.address() as { port: number }).port;
+  await new Promise((r) => s.close(r));
+  return port;
+}
+
+/** A short random suffix, so names (networks, bridges, containers) never collide across files. */
+export function suffix(): string {
+  return Math.random().toString(36).slice(2, 8);
+}
+
+/** docker inspect's document for one container, through `hull ps -a --format json`. */
+export function inspectOf(e: EngineEnv, name: string): ContainerDoc {
+  const all = JSON.parse(e.ok(['ps', '-a', '--no-trunc', '--format', 'json']).stdout) as ContainerDoc[];
+  const doc = all.find((c) => c.Name === `/${name}` || c.Id === name);
+  if (!doc) throw new Error(`no container ${name} in hull ps -a`);
+  return doc;
+}
+
+export interface ContainerDoc {
+  Id: string;
+  Name: string;
+  State: { Status: string; ExitCode: number; Pid: number };
+  NetworkSettings: { IPAddress: string; Networks: Record<string, { IPAddress: string }> };
+}
+
+/**
+ * Everything a container can leave on the host, by container id: mounts under the root, its
+ * netns file, CNI leases (host-local's files hold the id), iptables rules (portmap and bridge
+ * comment theirs with the id), runtime state, cgroups. Empty when nothing is left.
+ */
+export function leftovers(root: string, id: string, runtimeRoot: string): string[] {
+  const out: string[] = [];
+  for (const m of mountsUnder(root)) if (m.includes(id)) out.push(`mount ${m}`);
+  if (existsSync(`/run/hull/netns/${id}`)) out.push(`netns /run/hull/netns/${id}`);
+  const leases = '/var/lib/cni/networks';
+  if (existsSync(leases)) {
+    for (const net of readdirSync(leases)) {
+      for (const f of readdirSync(join(leases, net))) {
+        let text = '';
+        try {
+          text = readFileSync(join(leases, net, f), 'utf8');
+        } catch {
+          continue;
+        }
+        if (text.includes(id)) out.push(`CNI lease ${net}/${f}`);
+      }
+    }
+  }
+  // The plugins' iptables (nft on Debian 12), and the legacy tables should anything use them.
+  for (const save of ['iptables-save', 'iptables-legacy-save', 'ip6tables-save']) {
+    let rules = '';
+    try {
+      rules = execFileSync(save, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+    } catch {
+      continue; // not installed
+    }
+    for (const l of rules.split('\n')) if (l.includes(id)) out.push(`${save}: ${l}`);
+  }
+  for (const d of [join(runtimeRoot, id), join(runtimeRoot, 'runc', id), join(runtimeRoot, 'crun', id)])
+    if (existsSync(d)) out.push(`runtime state ${d}`);
+  for (const ctrl of readdirSync('/sys/fs/cgroup')) {
+    for (const p of [`/sys/fs/cgroup/${ctrl}/hull/${id}`, `/sys/fs/cgroup/hull/${id}`])
+      if (existsSync(p)) out.push(`cgroup ${p}`);
+  }
+  return [...new Set(out)];
 }
