@@ -6,6 +6,8 @@
  * it costs neither runtime a start-up). The floor is measured with this environment as it is
  * and without NODE_EXTRA_CA_CERTS (bin/hull-runtime drops it: the runtime makes no TLS
  * connections); "cycle - 3 start-ups" subtracts three of the latter from hull-runtime's cycle.
+ * That floor runs as a third tool in the alternation, so it sees the same load as the cycles it
+ * is subtracted from (on a shared VM a floor measured afterwards can be off by 2x).
  * Usage: node dist/bench/runtime.js [--runs N (≥ 20, default 20)]. Needs root.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -86,23 +88,25 @@ const tool = (name: string, bin: string): Tool<string> => ({
 });
 
 const hullBin = join(repoRoot, 'bin', 'hull-runtime');
+const { NODE_EXTRA_CA_CERTS: _ca, ...noCa } = process.env;
+const floorTool: Tool<void> = {
+  name: 'node -e 0',
+  run: () => execFileSync(process.execPath, ['-e', '0'], { env: noCa }),
+};
 const results = await alternate({
-  tools: [tool('hull-runtime', hullBin), tool('runc', 'runc')],
+  tools: [tool('hull-runtime', hullBin), tool('runc', 'runc'), floorTool],
   runs,
   between: () => {},
   onError: (name, run, err) => console.error(`${name} run ${run}: ${err.message}`),
 });
+// With the environment as it is (NODE_EXTRA_CA_CERTS included): only printed, for comparison.
 const floor: number[] = [];
-const floorNoCa: number[] = [];
-const { NODE_EXTRA_CA_CERTS: _ca, ...noCa } = process.env;
 for (let i = 0; i < 20; i++) {
-  let t = performance.now();
+  const t = performance.now();
   execFileSync(process.execPath, ['-e', '0']);
   floor.push((performance.now() - t) / 1000);
-  t = performance.now();
-  execFileSync(process.execPath, ['-e', '0'], { env: noCa });
-  floorNoCa.push((performance.now() - t) / 1000);
 }
+const floorNoCa = results.find((r) => r.name === 'node -e 0')?.times ?? [];
 
 console.log(resultsTable(results));
 console.log();
@@ -116,7 +120,7 @@ console.log();
 console.log(ratioLine(results[0], results[1], 'hull-runtime/runc', 2));
 const ms = (s: number) => `${(s * 1000).toFixed(1)} ms`;
 console.log(
-  `floor: node -e 0 median ${ms(median(floor))}${_ca ? ` (NODE_EXTRA_CA_CERTS set), ${ms(median(floorNoCa))} without it` : ''} (hull-runtime pays it on every invocation)`,
+  `floor: node -e 0 median ${ms(median(floorNoCa))} without NODE_EXTRA_CA_CERTS, alternated with the cycles${_ca ? `; ${ms(median(floor))} with it (set here), afterwards` : ''} (hull-runtime pays one per invocation)`,
 );
 const hull = results.find((r) => r.name === 'hull-runtime');
 const runc = results.find((r) => r.name === 'runc');

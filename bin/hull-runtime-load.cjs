@@ -46,10 +46,10 @@ try {
 } catch {}
 
 // The CommonJS wrapper, as Module.wrap writes it (node:module itself costs ~1 ms to load).
-const script = new vm.Script(
-  `(function (exports, require, module, __filename, __dirname) { ${source}\n});`,
-  { filename: bundle, cachedData: cached },
-);
+const script = new vm.Script(`(function (exports, require, module, __filename, __dirname) { ${source}\n});`, {
+  filename: bundle,
+  cachedData: cached,
+});
 if (!cached || script.cachedDataRejected) {
   process.once('exit', () => {
     const tmp = `${cacheFile}.${process.pid}.tmp`;

@@ -88,9 +88,19 @@ class InflateWork : public Napi::AsyncWorker {
   }
 
   void OnOK() override {
-    Napi::Env env = Env();
-    Callback().Call({Napi::Number::New(env, rc_), Napi::Number::New(env, static_cast<double>(consumed_)),
-                     Napi::Number::New(env, static_cast<double>(produced_)), Napi::Boolean::New(env, finished_)});
+    // Raw napi_call_function, its status ignored: when the decode worker is being terminated
+    // (a failed or cancelled layer) the call fails, and node-addon-api's Call would then try to
+    // throw into the dying environment, which is fatal.
+    napi_env env = Env();
+    napi_value args[4];
+    napi_value global, fn, result;
+    if (napi_create_int32(env, rc_, &args[0]) != napi_ok ||
+        napi_create_double(env, static_cast<double>(consumed_), &args[1]) != napi_ok ||
+        napi_create_double(env, static_cast<double>(produced_), &args[2]) != napi_ok ||
+        napi_get_boolean(env, finished_, &args[3]) != napi_ok || napi_get_global(env, &global) != napi_ok ||
+        napi_get_reference_value(env, Callback(), &fn) != napi_ok || fn == nullptr)
+      return;
+    napi_call_function(env, global, fn, 4, args, &result);
   }
 
  private:

@@ -28,7 +28,7 @@ export interface ImportResult {
 export async function importRootfs(layout: ImageLayout, rootfsDir: string, opts: ImportOptions): Promise<ImportResult> {
   const compression = opts.compression ?? 'gzip';
   const platform = opts.platform ?? hostPlatform();
-  const created = new Date(opts.sourceDateEpoch !== undefined ? opts.sourceDateEpoch * 1000 : Date.now()).toISOString();
+  const created = rfc3339(new Date(opts.sourceDateEpoch !== undefined ? opts.sourceDateEpoch * 1000 : Date.now()));
 
   const packed = packDirectory(rootfsDir, { compression, sourceDateEpoch: opts.sourceDateEpoch });
   const [stored, diffID] = await Promise.all([layout.putBlob(packed.stream), packed.diffID]);
@@ -55,4 +55,13 @@ export async function importRootfs(layout: ImageLayout, rootfsDir: string, opts:
   const manifest = await layout.putJSON(manifestDoc, MediaType.imageManifest);
   await layout.tag(opts.tag, manifest);
   return { manifest, config, layer, diffID };
+}
+
+/**
+ * A time as Go's RFC3339Nano writes it (fraction without trailing zeros: .62Z, not .620Z, and
+ * none for whole seconds). Go tools (skopeo, podman) re-encode a config they convert; writing
+ * what they would write keeps its bytes, and so its digest, the same through them.
+ */
+export function rfc3339(t: Date): string {
+  return t.toISOString().replace(/\.(\d*?)0*Z$/, (_m, frac: string) => (frac ? `.${frac}Z` : 'Z'));
 }

@@ -37,7 +37,7 @@ export async function inspectImage(
     ...(sel.name ? { Name: sel.name } : {}),
     Digest: image.manifestDescriptor.digest,
     RepoTags: [],
-    ...(config.created ? { Created: config.created } : {}),
+    ...(config.created ? { Created: goTime(config.created) } : {}),
     DockerVersion: '',
     Labels: config.config?.Labels ?? null,
     Architecture: config.architecture,
@@ -53,4 +53,9 @@ export async function inspectImage(
     Env: config.config?.Env ?? null,
   };
   return { output, manifestBytes: image.manifestBytes, configBytes: image.configBytes };
+}
+
+/** skopeo prints Created as Go formats times (RFC3339Nano, no trailing zeros in the fraction). */
+function goTime(created: string): string {
+  return created.replace(/\.(\d*?)0+Z$/, (_m, frac: string) => (frac ? `.${frac}Z` : 'Z'));
 }

@@ -1,6 +1,6 @@
 /**
  * The gzip inflaters of the layer decoder (src/image/layer/gunzip-tool.ts): ISA-L in the native
- * addon (the default where libisal2 is installed), the `igzip` program (HULL_GZIP=igzip) and
+ * addon (the default where libisal2 is installed), the `igzip` program (HULL_GZIP=igzip only) and
  * node:zlib (HULL_GZIP=zlib, the fallback). Each must give the same tree for the same image,
  * and the same errors for bad gzip data — LAYER_INVALID naming the layer, no bundle left —
  * with the blob digest and diff_id still checked (unpack-decode.test.ts covers those).
@@ -121,13 +121,19 @@ function sampleLayers(): { blob: Buffer; tar: Buffer }[] {
 }
 
 describe('gzip inflaters (HULL_GZIP)', () => {
-  it('picks ISA-L by default where it is available, zlib with HULL_GZIP=zlib, and names a bad value', async () => {
+  it('picks ISA-L by default where it is available (else zlib), and names a bad value or a missing tool', async () => {
     await withMode(undefined, async () => {
-      assert.equal(gzipInflater().via, isalBuilt ? 'isal' : igzipInstalled ? 'igzip' : 'zlib');
+      assert.equal(gzipInflater().via, isalBuilt ? 'isal' : 'zlib');
     });
     await withMode('zlib', async () => assert.deepEqual(gzipInflater(), { via: 'zlib' }));
     await withMode('pigz', async () => assert.throws(() => gzipInflater(), isCode('HULL_GZIP_INVALID', /pigz/)));
     if (igzipInstalled) await withMode('igzip', async () => assert.equal(gzipInflater().via, 'igzip'));
+    process.env.HULL_IGZIP = '/nonexistent/igzip';
+    try {
+      await withMode('igzip', async () => assert.throws(() => gzipInflater(), isCode('IGZIP_MISSING', /isal/)));
+    } finally {
+      delete process.env.HULL_IGZIP;
+    }
   });
 
   it('every inflater gives the same tree for the same image (multi-member, zero padding, > window)', async () => {
@@ -216,6 +222,31 @@ describe('gzip inflaters (HULL_GZIP)', () => {
           withMode(mode, () => unpackImage(layout, join(tempDir(), 'b'), { tag: 't' })),
           isCode('LAYER_INVALID', /incorrect header check/),
         );
+      });
+
+      it('streams destroyed part-way, again and again, leave the decoder working (no crash, no hang)', async () => {
+        const [layer] = sampleLayers();
+        const layout = await putImage([layer!]);
+        const digest = digestOf(layer!.blob);
+        const open = () =>
+          withMode(mode, async () =>
+            decodeLayer({
+              fd: openSync(layout.blobPath(digest), 'r'),
+              compression: 'gzip',
+              blob: { digest, size: layer!.blob.length, label: 'blob' },
+              diff: { digest: digestOf(layer!.tar), label: 'diff' },
+            }),
+          );
+        // Destroying a stream ends its job and, the job having failed, the decoder thread while
+        // an inflate may still be running on the thread pool.
+        for (let i = 0; i < 12; i++) {
+          let k = 0;
+          for await (const _ of await open()) if (++k > i % 4) break;
+          await new Promise((r) => setTimeout(r, i % 3));
+        }
+        const chunks: Buffer[] = [];
+        for await (const c of await open()) chunks.push(c as Buffer);
+        assert.ok(Buffer.concat(chunks).equals(layer!.tar));
       });
 
       it('a decompression bomb stops at maxLayerBytes with LAYER_TOO_LARGE', async () => {
