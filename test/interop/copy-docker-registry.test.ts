@@ -4,8 +4,8 @@
  * process counts requests (HEAD-skip, mounts) and can demand Basic auth (login).
  */
 import assert from 'node:assert/strict';
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { type ChildProcess, execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { createServer, request, type Server } from 'node:http';
 import { type AddressInfo, createServer as netServer } from 'node:net';
 import { join } from 'node:path';
@@ -16,6 +16,7 @@ import { ImageLayout } from '../../src/image/layout/layout.js';
 import { digestOf } from '../../src/oci/digest.js';
 import { copyImage } from '../../src/transport/copy.js';
 import { uploadSettings } from '../../src/transport/docker/upload.js';
+import { startDockerRegistry } from '../helpers/docker-registry.js';
 import { busyboxRootfs, hullBin, tempDir } from '../helpers/fixtures.js';
 import { ok, run } from '../helpers/run.js';
 import { putTwoPlatformIndex } from '../image/layout/tiny-image.js';
@@ -68,19 +69,7 @@ describe('copy with the CNCF registry', () => {
   before(async () => {
     const port = await freePort();
     host = `127.0.0.1:${port}`;
-    writeFileSync(
-      join(tmp, 'config.yml'),
-      `version: 0.1\nlog: {level: error}\nstorage: {filesystem: {rootdirectory: ${join(tmp, 'data')}}, delete: {enabled: true}}\nhttp: {addr: ${host}}\n`,
-    );
-    registry = spawn('/usr/bin/docker-registry', ['serve', join(tmp, 'config.yml')], { stdio: 'ignore' });
-    for (let i = 0; ; i++) {
-      try {
-        if ((await fetch(`http://${host}/v2/`)).ok) break;
-      } catch {
-        if (i > 100) throw new Error('docker-registry did not start');
-      }
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    registry = await startDockerRegistry(tmp, host, { deletes: true });
     ok('hull', ['import', busyboxRootfs(), `oci:${src}:v1`]);
     const layout = await ImageLayout.create(multi);
     const { index } = await putTwoPlatformIndex(layout);

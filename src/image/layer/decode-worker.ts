@@ -2,10 +2,12 @@
  * The layer decoder's worker thread (started by decode.ts, shared by the layers of an unpack,
  * each a job with its own id, decoded concurrently): for each job, reads the blob from
  * the file descriptor it is given, hashes the compressed bytes against the layer digest and
- * size, decompresses (gzip in node:zlib with large output chunks, zstd in the `zstd` child
- * process), hashes the tar bytes against the diff_id, and posts the tar to the main thread as
- * transferred ArrayBuffers. It keeps at most `window` bytes posted but not yet credited back by
- * the main thread, so a slow consumer stops the whole chain (file reads included).
+ * size, decompresses (gzip with ISA-L in the native addon, or node:zlib, or the igzip program:
+ * gunzip-tool.ts; zstd in the `zstd` child process), hashes the tar bytes against the diff_id,
+ * and posts the tar to the main thread as transferred ArrayBuffers (which the main thread may
+ * hand back once consumed, to be decoded into again). It keeps at most `window` bytes posted but
+ * not yet credited back by the main thread, so a slow consumer stops the whole chain (file reads
+ * included).
  *
  * `end` is posted only after both digests (and the size) matched; any failure posts one `error`
  * and nothing after it. The main thread owns the file descriptor (it closes it once this thread

@@ -3,11 +3,12 @@
  * port on 127.0.0.1), not only from hull's own (issue 5).
  */
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import type { ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { startDockerRegistry } from '../../helpers/docker-registry.js';
 import { type EngineEnv, engineEnv, freePort } from './engine-env.js';
 
 describe('hull pull/run from docker-registry', () => {
@@ -18,19 +19,7 @@ describe('hull pull/run from docker-registry', () => {
   before(async () => {
     e = await engineEnv();
     host = `127.0.0.1:${await freePort()}`;
-    writeFileSync(
-      join(work, 'config.yml'),
-      `version: 0.1\nlog: {level: error}\nstorage: {filesystem: {rootdirectory: ${join(work, 'data')}}}\nhttp: {addr: ${host}}\n`,
-    );
-    registry = spawn('/usr/bin/docker-registry', ['serve', join(work, 'config.yml')], { stdio: 'ignore' });
-    for (let i = 0; ; i++) {
-      try {
-        if ((await fetch(`http://${host}/v2/`)).ok) break;
-      } catch {
-        if (i > 100) throw new Error('docker-registry did not start');
-      }
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    registry = await startDockerRegistry(work, host);
     // Copy the env's busybox from hull's registry into docker-registry.
     const { okAsync } = await import('../../helpers/run.js');
     const { hullBin } = await import('../../helpers/fixtures.js');

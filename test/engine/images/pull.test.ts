@@ -5,11 +5,12 @@
  * pull skips everything, and rmi removes exactly what no other image shares.
  */
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { debianImage, debianTag } from '../../helpers/debian.js';
+import { startDockerRegistry } from '../../helpers/docker-registry.js';
 import { tempDir } from '../../helpers/fixtures.js';
 import { hull, ok, run } from '../../helpers/run.js';
 import { diffManifests, treeManifest } from '../../helpers/tree-manifest.js';
@@ -193,19 +194,7 @@ describe('hull pull from the CNCF registry (docker-registry)', () => {
       });
     });
     host = `127.0.0.1:${port}`;
-    writeFileSync(
-      join(tmp, 'config.yml'),
-      `version: 0.1\nlog: {level: error}\nstorage: {filesystem: {rootdirectory: ${join(tmp, 'data')}}}\nhttp: {addr: ${host}}\n`,
-    );
-    registry = spawn('/usr/bin/docker-registry', ['serve', join(tmp, 'config.yml')], { stdio: 'ignore' });
-    for (let i = 0; ; i++) {
-      try {
-        if ((await fetch(`http://${host}/v2/`)).ok) break;
-      } catch {
-        if (i > 100) throw new Error('docker-registry did not start');
-      }
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    registry = await startDockerRegistry(tmp, host);
   });
   after(() => registry?.kill());
 
