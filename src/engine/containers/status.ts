@@ -13,11 +13,12 @@ import { containerDir } from '../paths.js';
 export function refresh(engine: Engine, c: ContainerRecord): ContainerRecord {
   if (c.state !== 'running' && c.state !== 'created') return c;
   const dir = containerDir(engine.paths, c.id);
-  const exit = readExit(dir);
+  let exit = readExit(dir);
+  // The monitor writes the exit file before it exits: once it is seen dead, a second look at
+  // the file is race-free (the first may have come just before the monitor wrote it).
+  if (!exit && !monitorAlive(dir)) exit = readExit(dir) ?? { code: -1, finishedAt: new Date().toISOString() };
   if (exit) {
     updateContainer(engine.db, c.id, { state: 'exited', exitCode: exit.code, finishedAt: exit.finishedAt });
-  } else if (!monitorAlive(dir)) {
-    updateContainer(engine.db, c.id, { state: 'exited', exitCode: -1, finishedAt: new Date().toISOString() });
   } else {
     return c;
   }
