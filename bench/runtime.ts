@@ -117,7 +117,7 @@ console.log(
   ),
 );
 console.log();
-console.log(ratioLine(results[0], results[1], 'hull-runtime/runc', 2));
+console.log(ratioLine(results[0], results[1], 'hull-runtime/runc', 3));
 const ms = (s: number) => `${(s * 1000).toFixed(1)} ms`;
 console.log(
   `floor: node -e 0 median ${ms(median(floorNoCa))} without NODE_EXTRA_CA_CERTS, alternated with the cycles${_ca ? `; ${ms(median(floor))} with it (set here), afterwards` : ''} (hull-runtime pays one per invocation)`,
