@@ -22,27 +22,16 @@ import { createHash, type Hash } from 'node:crypto';
 import { readSync } from 'node:fs';
 import type { Duplex } from 'node:stream';
 import { parentPort } from 'node:worker_threads';
-
-export interface DecodeJob {
-  /** Open file descriptor of the blob (owned by the main thread). */
-  fd: number;
-  compression: 'none' | 'gzip' | 'zstd';
-  /** The layer descriptor's digest and size, and the label that names it in errors. */
-  blob: { digest: string; size: number; label: string };
-  /** The config's diff_id for this layer, if any, and its error label. */
-  diff?: { digest: string; label: string };
-  /** Bytes posted and not yet credited back before the worker stops. */
-  window: number;
-  /** gunzip output chunk size. */
-  chunkSize: number;
-  /** Compressed bytes per file read. */
-  readSize: number;
-  /** gzip only: how to inflate (gunzip-tool.ts); node:zlib when absent. */
-  gunzip?: GunzipTool;
-}
-
-/** ISA-L in the native addon, the `igzip` program (its path), or node:zlib. */
-export type GunzipTool = { via: 'isal' } | { via: 'igzip'; bin: string } | { via: 'zlib' };
+import {
+  digestMismatch,
+  hullError,
+  igzipFailure,
+  isalError,
+  serialize,
+  sizeMismatch,
+  type Verdict,
+} from './decode-errors.js';
+import type { ControlMessage, DecodeJob, DecodeMessage, SerializedError } from './decode-protocol.js';
 
 /** The native addon's ISA-L inflater (native/addon/inflate.cc). */
 interface IsalNative {
@@ -58,108 +47,10 @@ interface IsalNative {
   ): void;
 }
 
-/**
- * Worker → main. After `end`, `error` or `released` (the answer to `cancel` of a job still
- * running), the worker no longer touches the job's file descriptor.
- */
-export type DecodeMessage =
-  | { t: 'data'; id: number; buf: ArrayBuffer; len: number }
-  | { t: 'end'; id: number }
-  | { t: 'error'; id: number; error: SerializedError }
-  | { t: 'released'; id: number };
-
-/** Main → worker: start a job; `n` more bytes of a job were consumed; stop a job. */
-export type ControlMessage =
-  | { t: 'start'; id: number; job: DecodeJob }
-  | { t: 'credit'; id: number; n: number; buffers?: ArrayBuffer[] }
-  | { t: 'cancel'; id: number }
-  /** Load what decoding will need (the addon for ISA-L) before the first job comes. */
-  | { t: 'warm'; gunzip?: GunzipTool };
-
-export interface SerializedError {
-  hull: boolean;
-  code: string | undefined;
-  message: string;
-  file?: string;
-  section?: string;
-}
-
 const port = parentPort;
 if (!port) throw new Error('decode-worker.js must run in a worker thread');
 
-function serialize(err: unknown): SerializedError {
-  const e = err as { name?: string; code?: unknown; message?: string; file?: string; section?: string };
-  return {
-    hull: e?.name === 'HullError',
-    code: typeof e?.code === 'string' ? e.code : undefined,
-    message: typeof e?.message === 'string' ? e.message : String(err),
-    file: e?.file,
-    section: e?.section,
-  };
-}
-
-function hullError(code: string, message: string, file: string, section: string): SerializedError & { name: string } {
-  return { name: 'HullError', hull: true, code, message, file, section };
-}
-
-// The same errors (code, message, file, section) as VerifyingStream in src/oci/digest.ts.
-function sizeMismatch(label: string, expected: number, got: number, over: boolean) {
-  return hullError(
-    'SIZE_MISMATCH',
-    `${label}: content is ${over ? 'longer than' : `${got} bytes, not`} the ${expected} bytes its descriptor states`,
-    label,
-    'image-spec/descriptor.md#properties',
-  );
-}
-
-function digestMismatch(label: string, actual: string, expected: string) {
-  return hullError(
-    'DIGEST_MISMATCH',
-    `${label}: content digest ${actual} does not match ${expected}`,
-    label,
-    'image-spec/descriptor.md#digests',
-  );
-}
-
-type Verdict = ReturnType<typeof sizeMismatch> | null;
-
 const EMPTY = Buffer.alloc(0);
-
-/** ISA-L's inflate errors (isa-l/igzip_lib.h) as node:zlib words them for the same data. */
-function isalError(rc: number): SerializedError {
-  const words: Record<number, string> = {
-    [-1]: 'invalid block type',
-    [-2]: 'invalid code lengths set',
-    [-3]: 'invalid distance too far back',
-    [-4]: 'incorrect header check',
-    [-5]: 'unknown compression method',
-    [-6]: 'incorrect data check',
-  };
-  return { hull: false, code: 'Z_DATA_ERROR', message: words[rc] ?? `invalid compressed data (ISA-L error ${rc})` };
-}
-
-/**
- * igzip's non-zero exit as the error node:zlib gives for the same data (apply.ts makes it
- * LAYER_INVALID naming the layer), with igzip's own words after it.
- */
-function igzipFailure(code: number | null, signal: NodeJS.Signals | null, stderr: string): SerializedError {
-  if (signal) return { hull: false, code: 'IGZIP_FAILED', message: `igzip was killed by ${signal}` };
-  // igzip names its input "(null)" when it is stdin.
-  const detail = stderr
-    .replace(/\s*(for |in )?file \(null\)/g, '')
-    .replace(/\s+/g, ' ')
-    .trim();
-  const what = /complete gzip/.test(detail)
-    ? 'unexpected end of file'
-    : /header/.test(detail)
-      ? 'incorrect header check'
-      : 'invalid compressed data';
-  return {
-    hull: false,
-    code: 'Z_DATA_ERROR',
-    message: `${what} (${detail || `igzip exited with status ${code}`})`,
-  };
-}
 
 /** Both digests' algorithms were checked by the main thread (parseDigest) before starting. */
 function hasher(digest: string): { algorithm: string; hash: Hash } {

@@ -21,7 +21,7 @@ import { Readable } from 'node:stream';
 import { Worker } from 'node:worker_threads';
 import { HullError } from '../../errors.js';
 import { parseDigest } from '../../oci/digest.js';
-import type { ControlMessage, DecodeJob, DecodeMessage, GunzipTool, SerializedError } from './decode-worker.js';
+import type { ControlMessage, DecodeJob, DecodeMessage, GunzipTool, SerializedError } from './decode-protocol.js';
 import { gzipInflater } from './gunzip-tool.js';
 
 export interface DecodeLayerOptions {

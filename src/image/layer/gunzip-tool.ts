@@ -20,7 +20,7 @@ import { accessSync, constants } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { HullError } from '../../errors.js';
 import { native } from '../../native.js';
-import type { GunzipTool } from './decode-worker.js';
+import type { GunzipTool } from './decode-protocol.js';
 
 let cached: { key: string; bin: string | undefined } | undefined;
 
