@@ -7,9 +7,10 @@ import { isAbsolute } from 'node:path';
 import type { ContainerConfig, MountRequest } from '../engine/containers/config.js';
 import { flag, listOption, stringOption } from './args.js';
 import { type OptionSpec, type ParsedCommand, UsageError } from './command.js';
+import { rootOption } from './engine-command.js';
 
 export const runOptions: Record<string, OptionSpec> = {
-  root: { type: 'string', description: 'engine root (default /var/lib/hull)', valueName: 'DIR' },
+  root: rootOption,
   name: { type: 'string', description: 'assign a name to the container', valueName: 'NAME' },
   env: { type: 'string', short: 'e', multiple: true, description: 'set an environment variable', valueName: 'K=V' },
   'env-file': { type: 'string', multiple: true, description: 'read environment variables from a file', valueName: 'F' },

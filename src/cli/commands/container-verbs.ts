@@ -1,8 +1,7 @@
 /** docker's per-container verbs: start, stop, kill, rm, wait. Each prints what docker prints. */
 import { flag, stringOption } from '../args.js';
 import { type CommandSpec, UsageError } from '../command.js';
-
-const root = { type: 'string', description: 'engine root (default /var/lib/hull)', valueName: 'DIR' } as const;
+import { rootOption } from '../engine-command.js';
 
 /** Runs fn for every named container; docker goes on after a failure and exits 1 at the end. */
 async function each(names: string[], fn: (name: string) => Promise<string | undefined>): Promise<number> {
@@ -30,7 +29,7 @@ export const startCommand: CommandSpec = {
   usage: 'start [OPTIONS] CONTAINER...',
   positionals: [1, Number.POSITIVE_INFINITY],
   errorExitCode: 125,
-  options: { root },
+  options: { root: rootOption },
   async run(args) {
     const engine = await engineOf(args);
     const { startContainer } = await import('../../engine/containers/lifecycle.js');
@@ -48,7 +47,7 @@ export const stopCommand: CommandSpec = {
   positionals: [1, Number.POSITIVE_INFINITY],
   errorExitCode: 125,
   options: {
-    root,
+    root: rootOption,
     time: { type: 'string', short: 't', description: 'seconds to wait before killing (default 10)', valueName: 'N' },
   },
   async run(args) {
@@ -69,7 +68,10 @@ export const killCommand: CommandSpec = {
   usage: 'kill [OPTIONS] CONTAINER...',
   positionals: [1, Number.POSITIVE_INFINITY],
   errorExitCode: 125,
-  options: { root, signal: { type: 'string', short: 's', description: 'signal name or number', valueName: 'SIG' } },
+  options: {
+    root: rootOption,
+    signal: { type: 'string', short: 's', description: 'signal name or number', valueName: 'SIG' },
+  },
   async run(args) {
     const engine = await engineOf(args);
     const { killContainer } = await import('../../engine/containers/lifecycle.js');
@@ -86,7 +88,10 @@ export const rmCommand: CommandSpec = {
   usage: 'rm [OPTIONS] CONTAINER...',
   positionals: [1, Number.POSITIVE_INFINITY],
   errorExitCode: 125,
-  options: { root, force: { type: 'boolean', short: 'f', description: 'kill and remove running containers' } },
+  options: {
+    root: rootOption,
+    force: { type: 'boolean', short: 'f', description: 'kill and remove running containers' },
+  },
   async run(args) {
     const engine = await engineOf(args);
     const { removeContainer } = await import('../../engine/containers/lifecycle.js');
@@ -103,7 +108,7 @@ export const waitCommand: CommandSpec = {
   usage: 'wait [OPTIONS] CONTAINER...',
   positionals: [1, Number.POSITIVE_INFINITY],
   errorExitCode: 125,
-  options: { root },
+  options: { root: rootOption },
   async run(args) {
     const engine = await engineOf(args);
     const { waitContainer } = await import('../../engine/containers/lifecycle.js');

@@ -1,6 +1,7 @@
 /** `hull container cleanup ID`: run by a container's monitor after it exits (not for people). */
 import { stringOption } from '../args.js';
 import type { CommandSpec } from '../command.js';
+import { rootOption } from '../engine-command.js';
 
 export const containerCommand: CommandSpec = {
   name: 'container',
@@ -8,7 +9,7 @@ export const containerCommand: CommandSpec = {
   usage: 'container cleanup [--root DIR] ID',
   positionals: [2, 2],
   errorExitCode: 125,
-  options: { root: { type: 'string', description: 'engine root (default /var/lib/hull)', valueName: 'DIR' } },
+  options: { root: rootOption },
   async run(args) {
     const [sub, id] = args.positionals as [string, string];
     const { UsageError } = await import('../command.js');

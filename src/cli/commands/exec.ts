@@ -1,6 +1,7 @@
 /** `hull exec [-i] [-t] [-d] [-e K=V] [-u USER] [-w DIR] CONTAINER CMD...` */
 import { flag, listOption, stringOption } from '../args.js';
 import type { CommandSpec } from '../command.js';
+import { rootOption } from '../engine-command.js';
 
 export const execCommand: CommandSpec = {
   name: 'exec',
@@ -10,7 +11,7 @@ export const execCommand: CommandSpec = {
   stopAtFirstPositional: true,
   errorExitCode: 125,
   options: {
-    root: { type: 'string', description: 'engine root (default /var/lib/hull)', valueName: 'DIR' },
+    root: rootOption,
     interactive: { type: 'boolean', short: 'i', description: 'keep STDIN open' },
     tty: { type: 'boolean', short: 't', description: 'allocate a pseudo-TTY' },
     detach: { type: 'boolean', short: 'd', description: 'run in the background' },

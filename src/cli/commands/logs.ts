@@ -1,6 +1,7 @@
 /** `hull logs [-f] [--tail N] [-t] [--since T] CONTAINER`: what the monitor logged. */
 import { flag, stringOption } from '../args.js';
 import { type CommandSpec, UsageError } from '../command.js';
+import { rootOption } from '../engine-command.js';
 
 export const logsCommand: CommandSpec = {
   name: 'logs',
@@ -9,7 +10,7 @@ export const logsCommand: CommandSpec = {
   positionals: [1, 1],
   errorExitCode: 125,
   options: {
-    root: { type: 'string', description: 'engine root (default /var/lib/hull)', valueName: 'DIR' },
+    root: rootOption,
     follow: { type: 'boolean', short: 'f', description: 'follow the output until the container exits' },
     tail: { type: 'string', short: 'n', description: 'number of lines from the end (or all)', valueName: 'N' },
     timestamps: { type: 'boolean', short: 't', description: 'show timestamps' },

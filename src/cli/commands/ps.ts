@@ -1,6 +1,7 @@
 /** `hull ps [-a] [-q] [--no-trunc] [--format json]`: docker's columns. */
 import { flag, outputFormat, stringOption } from '../args.js';
 import type { CommandSpec } from '../command.js';
+import { rootOption } from '../engine-command.js';
 import { printTable } from '../output.js';
 
 export const psCommand: CommandSpec = {
@@ -10,7 +11,7 @@ export const psCommand: CommandSpec = {
   positionals: [0, 0],
   errorExitCode: 125,
   options: {
-    root: { type: 'string', description: 'engine root (default /var/lib/hull)', valueName: 'DIR' },
+    root: rootOption,
     all: { type: 'boolean', short: 'a', description: 'show all containers, not only running ones' },
     quiet: { type: 'boolean', short: 'q', description: 'only print container ids' },
     'no-trunc': { type: 'boolean', description: 'do not truncate ids and commands' },

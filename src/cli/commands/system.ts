@@ -1,6 +1,7 @@
 /** `hull system df` and `hull system prune`, as docker system. */
 import { flag, stringOption } from '../args.js';
 import { type CommandSpec, UsageError } from '../command.js';
+import { rootOption } from '../engine-command.js';
 import { humanSize, printTable } from '../output.js';
 
 export const systemCommand: CommandSpec = {
@@ -10,7 +11,7 @@ export const systemCommand: CommandSpec = {
   positionals: [1, 1],
   errorExitCode: 125,
   options: {
-    root: { type: 'string', description: 'engine root (default /var/lib/hull)', valueName: 'DIR' },
+    root: rootOption,
     force: { type: 'boolean', short: 'f', description: 'do not ask for confirmation (prune)' },
     all: { type: 'boolean', short: 'a', description: 'accepted for docker compatibility (prune)' },
     volumes: { type: 'boolean', description: 'prune unused volumes too' },

@@ -1,6 +1,7 @@
 /** `hull volume create|ls|rm|inspect`: named volumes, as docker volume. */
 import { flag, stringOption } from '../args.js';
 import { type CommandSpec, UsageError } from '../command.js';
+import { rootOption } from '../engine-command.js';
 import { printJSON, printTable } from '../output.js';
 
 export const volumeCommand: CommandSpec = {
@@ -10,7 +11,7 @@ export const volumeCommand: CommandSpec = {
   positionals: [1, Number.POSITIVE_INFINITY],
   errorExitCode: 125,
   options: {
-    root: { type: 'string', description: 'engine root (default /var/lib/hull)', valueName: 'DIR' },
+    root: rootOption,
     quiet: { type: 'boolean', short: 'q', description: 'only names (ls)' },
     force: { type: 'boolean', short: 'f', description: 'remove even if in use (rm)' },
   },

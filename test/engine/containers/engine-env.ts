@@ -88,10 +88,6 @@ export function mountsUnder(dir: string): string[] {
     .filter((m) => m.startsWith(dir));
 }
 
-export function exists(p: string): boolean {
-  return existsSync(p);
-}
-
 /** A port nothing listens on right now (the kernel's pick, released at once). */
 export async function freePort(): Promise<number> {
   const { createServer } = await import('node:net');

@@ -5,7 +5,8 @@
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { type EngineEnv, engineEnv, mountsUnder } from './engine-env.js';
@@ -198,14 +199,40 @@ describe('hull run', () => {
       'kept\n',
     );
     assert.match(e.ok(['volume', 'ls']).stdout, /keep/);
-    const host = join(e.root, '..', 'bind');
     e.ok(['volume', 'create', 'unused']);
-    assert.notEqual(
-      e.hull(['run', '--rm', '--network', 'none', '-v', `${e.root}:/ro:ro`, e.image, 'touch', '/ro/x']).status,
-      0,
-    );
-    void host;
-    void statSync;
+    // A bind mount shows the host directory and writes through to it; with :ro it refuses writes.
+    const host = mkdtempSync(join(tmpdir(), 'hull-bind-'));
+    writeFileSync(join(host, 'from-host'), 'host\n');
+    const rw = e.ok([
+      'run',
+      '--rm',
+      '--network',
+      'none',
+      '-v',
+      `${host}:/rw`,
+      e.image,
+      'sh',
+      '-c',
+      'cat /rw/from-host; echo ctr > /rw/from-ctr',
+    ]);
+    assert.equal(rw.stdout, 'host\n');
+    assert.equal(readFileSync(join(host, 'from-ctr'), 'utf8'), 'ctr\n');
+    const ro = e.hull([
+      'run',
+      '--rm',
+      '--network',
+      'none',
+      '-v',
+      `${host}:/ro:ro`,
+      e.image,
+      'sh',
+      '-c',
+      'cat /ro/from-host && touch /ro/x',
+    ]);
+    assert.equal(ro.stdout, 'host\n', 'the read-only bind mount is there');
+    assert.notEqual(ro.status, 0, ro.stderr);
+    assert.ok(!existsSync(join(host, 'x')));
+    rmSync(host, { recursive: true, force: true });
     e.ok(['volume', 'rm', 'keep', 'unused']);
   });
 });
