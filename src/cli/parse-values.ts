@@ -1,14 +1,24 @@
-/** Parsing of option values shared by commands: K=V lists and Dockerfile-style command lines. */
+/** Parsing of option values shared by commands: K=V lists, byte sizes and Dockerfile-style command lines. */
 import { UsageError } from './command.js';
 
-export function keyValues(items: string[], flagName: string): Record<string, string> {
+/** K=V items; with `bare`, a lone K means an empty value (docker's --label K). */
+export function keyValues(items: string[], flagName: string, opts: { bare?: boolean } = {}): Record<string, string> {
   const out: Record<string, string> = {};
   for (const item of items) {
     const eq = item.indexOf('=');
-    if (eq <= 0) throw new UsageError(`${flagName} needs K=V, not '${item}'`);
-    out[item.slice(0, eq)] = item.slice(eq + 1);
+    if (eq === 0 || (eq < 0 && !opts.bare)) throw new UsageError(`${flagName} needs K=V, not '${item}'`);
+    if (eq < 0) out[item] = '';
+    else out[item.slice(0, eq)] = item.slice(eq + 1);
   }
   return out;
+}
+
+/** docker's byte units: 512m, 1.5g, 100k, 1024b or a plain number of bytes (powers of 1024). */
+export function parseBytes(text: string, flagName: string): number {
+  const m = /^(\d+(?:\.\d+)?)\s*([bkmgt]?)i?b?$/i.exec(text.trim());
+  if (!m) throw new UsageError(`invalid ${flagName} '${text}': expected bytes, or a number with k, m, g or t`);
+  const power = ' kmgt'.indexOf((m[2] || ' ').toLowerCase().replace('b', ' '));
+  return Math.round(Number(m[1]) * 1024 ** Math.max(0, power));
 }
 
 /**

@@ -8,6 +8,7 @@ import type { ContainerConfig, MountRequest } from '../engine/containers/config.
 import { flag, listOption, stringOption } from './args.js';
 import { type OptionSpec, type ParsedCommand, UsageError } from './command.js';
 import { rootOption } from './engine-command.js';
+import { keyValues, parseBytes } from './parse-values.js';
 
 export const runOptions: Record<string, OptionSpec> = {
   root: rootOption,
@@ -54,14 +55,6 @@ export const runOptions: Record<string, OptionSpec> = {
   pull: { type: 'string', description: 'missing (default), always or never', valueName: 'POLICY' },
   rm: { type: 'boolean', description: 'remove the container when it exits' },
 };
-
-/** docker's byte units: 512m, 1g, 100k, 1024b or a plain number of bytes. */
-export function parseBytes(text: string, what: string): number {
-  const m = /^(\d+(?:\.\d+)?)\s*([bkmgt]?)i?b?$/i.exec(text.trim());
-  if (!m) throw new UsageError(`invalid ${what} '${text}': expected a number with an optional b, k, m or g unit`);
-  const power = ' kmgt'.indexOf((m[2] || ' ').toLowerCase().replace('b', ' '));
-  return Math.round(Number(m[1]) * 1024 ** Math.max(0, power));
-}
 
 function positiveInt(text: string, what: string): number {
   if (!/^-?\d+$/.test(text)) throw new UsageError(`invalid ${what} '${text}': expected an integer`);
@@ -114,16 +107,6 @@ function readEnvFile(file: string): string[] {
     const t = line.trim();
     if (!t || t.startsWith('#')) continue;
     out.push(t.includes('=') ? t : `${t}=${process.env[t] ?? ''}`);
-  }
-  return out;
-}
-
-function keyValues(list: string[], what: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const kv of list) {
-    const i = kv.indexOf('=');
-    if (i === 0) throw new UsageError(`invalid ${what} '${kv}'`);
-    out[i < 0 ? kv : kv.slice(0, i)] = i < 0 ? '' : kv.slice(i + 1);
   }
   return out;
 }
@@ -200,7 +183,7 @@ export async function runConfig(
     seccomp,
     userNs: 'host',
     runtime: stringOption(args, 'runtime') ?? 'hull-runtime',
-    labels: keyValues(listOption(args, 'label'), 'label'),
+    labels: keyValues(listOption(args, 'label'), '--label', { bare: true }),
     stopSignal: stringOption(args, 'stop-signal'),
     stopTimeout: stopTimeout === undefined ? undefined : positiveInt(stopTimeout, '--stop-timeout'),
     logDriver,

@@ -1,6 +1,7 @@
 import { withLayoutReference } from '../../transport/open.js';
 import { flag, stringOption } from '../args.js';
-import { type CommandSpec, UsageError } from '../command.js';
+import type { CommandSpec } from '../command.js';
+import { parseBytes } from '../parse-values.js';
 import { layerBar } from '../progress.js';
 
 export const unpackCommand: CommandSpec = {
@@ -27,7 +28,7 @@ export const unpackCommand: CommandSpec = {
     const { parsePlatform } = await import('../../image/platform.js');
     const platformText = stringOption(args, 'platform');
     const maxText = stringOption(args, 'max-layer-size');
-    const maxLayerBytes = maxText === undefined ? undefined : parseSize(maxText);
+    const maxLayerBytes = maxText === undefined ? undefined : parseBytes(maxText, '--max-layer-size');
     const bar = await layerBar(flag(args, 'quiet'), 'unpacking');
     try {
       await withLayoutReference(source, 'read', (layout, tag) =>
@@ -44,10 +45,3 @@ export const unpackCommand: CommandSpec = {
     return 0;
   },
 };
-
-export function parseSize(text: string): number {
-  const m = /^(\d+)([kmgt]?)b?$/i.exec(text.trim());
-  if (!m) throw new UsageError(`invalid size '${text}': expected bytes or a number with k, m, g or t`);
-  const power = ' kmgt'.indexOf((m[2] || ' ').toLowerCase());
-  return Number(m[1]) * 1024 ** power;
-}
