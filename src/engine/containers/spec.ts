@@ -10,6 +10,7 @@ import { convertImageConfig } from '../../image/bundle/convert.js';
 import type { RuntimeSpec, SpecMount } from '../../image/bundle/spec-types.js';
 import { resolveUser } from '../../image/bundle/user.js';
 import type { ImageConfig } from '../../oci/types.js';
+import { CAP_NAMES } from '../../runtime/plan/capabilities.js';
 import type { ContainerConfig } from './config.js';
 
 /** docker's default capabilities (moby oci/caps/defaults.go). */
@@ -64,50 +65,6 @@ export function effectiveCaps(add: string[], drop: string[]): string[] {
   return [...caps].sort();
 }
 
-const CAP_NAMES = [
-  'CHOWN',
-  'DAC_OVERRIDE',
-  'DAC_READ_SEARCH',
-  'FOWNER',
-  'FSETID',
-  'KILL',
-  'SETGID',
-  'SETUID',
-  'SETPCAP',
-  'LINUX_IMMUTABLE',
-  'NET_BIND_SERVICE',
-  'NET_BROADCAST',
-  'NET_ADMIN',
-  'NET_RAW',
-  'IPC_LOCK',
-  'IPC_OWNER',
-  'SYS_MODULE',
-  'SYS_RAWIO',
-  'SYS_CHROOT',
-  'SYS_PTRACE',
-  'SYS_PACCT',
-  'SYS_ADMIN',
-  'SYS_BOOT',
-  'SYS_NICE',
-  'SYS_RESOURCE',
-  'SYS_TIME',
-  'SYS_TTY_CONFIG',
-  'MKNOD',
-  'LEASE',
-  'AUDIT_WRITE',
-  'AUDIT_CONTROL',
-  'SETFCAP',
-  'MAC_OVERRIDE',
-  'MAC_ADMIN',
-  'SYSLOG',
-  'WAKE_ALARM',
-  'BLOCK_SUSPEND',
-  'AUDIT_READ',
-  'PERFMON',
-  'BPF',
-  'CHECKPOINT_RESTORE',
-];
-
 function readAllCaps(): string[] {
   let last = CAP_NAMES.length - 1;
   try {
@@ -115,7 +72,7 @@ function readAllCaps(): string[] {
   } catch {
     // keep the list
   }
-  return CAP_NAMES.slice(0, last + 1).map((c) => `CAP_${c}`);
+  return CAP_NAMES.slice(0, last + 1);
 }
 
 /** The hull process's own RLIMIT_NOFILE: a container never asks for more than its creator has. */
