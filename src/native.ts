@@ -16,6 +16,16 @@ export interface HullNative {
   umount2(target: string, flags: number): void;
   /** A new network namespace with lo up, bind-mounted onto `path` (an existing file). */
   netnsCreate(path: string): void;
+  /**
+   * A user namespace mapping 0..size-1 to uid.. and gid.., bind-mounted on userPath (an existing
+   * file); with a netPath, a network namespace it owns, lo up, bind-mounted there too.
+   */
+  usernsCreate(userPath: string, netPath: string, uid: number, gid: number, size: number): void;
+  /**
+   * Each directory as a detached mount seen through the mapping of the user namespace at
+   * usernsPath (open_tree + MOUNT_ATTR_IDMAP); returns their file descriptors (close them).
+   */
+  idmappedTrees(paths: string[], usernsPath: string): number[];
   /** `rm -rf` of name under dirfd, never following symlinks: 0 or -errno. */
   removeAllAt(dirfd: number, name: string): number;
 }
@@ -25,6 +35,8 @@ export const MS_BIND = 0x1000;
 export const MS_REC = 0x4000;
 export const MS_SHARED = 1 << 20;
 export const MNT_DETACH = 2;
+/** umount2(2): do not follow a symlink at the target. */
+export const UMOUNT_NOFOLLOW = 8;
 
 export const LOCK_SH = 1;
 export const LOCK_EX = 2;

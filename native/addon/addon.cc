@@ -1,6 +1,7 @@
 // hull's N-API addon: the handful of syscalls layer extraction needs and Node does not offer.
 #include <napi.h>
 #include "fs_extra.h"
+#include "idmap.h"
 #include "mounts.h"
 #include "inflate.h"
 
@@ -32,6 +33,8 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("mount", Napi::Function::New(env, hull::Mount));
   exports.Set("umount2", Napi::Function::New(env, hull::Umount2));
   exports.Set("netnsCreate", Napi::Function::New(env, hull::NetnsCreate));
+  exports.Set("usernsCreate", Napi::Function::New(env, hull::UsernsCreate));
+  exports.Set("idmappedTrees", Napi::Function::New(env, hull::IdmappedTrees));
   exports.Set("inflateAvailable", Napi::Function::New(env, hull::InflateAvailable));
   exports.Set("inflateNew", Napi::Function::New(env, hull::InflateNew));
   exports.Set("inflateReset", Napi::Function::New(env, hull::InflateReset));

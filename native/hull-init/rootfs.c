@@ -197,8 +197,25 @@ void op_mount(const struct op *op) {
   char p[32];
   int fd = (flags & MS_REMOUNT) ? root_resolve(target) : root_mkpath(target, file);
   if (fd < 0) die_errno("mount %s: resolve /%s in the rootfs", source, target);
-  if (mount(nul_if_empty(source), fdpath(fd, p), nul_if_empty(fstype), flags, nul_if_empty(data)) < 0)
-    die_errno("mount %s on /%s (type %s, flags %#lx, data %s)", source, target, fstype, flags, data);
+  if (mount(nul_if_empty(source), fdpath(fd, p), nul_if_empty(fstype), flags, nul_if_empty(data)) < 0) {
+    /*
+     * runc's fallback: sysfs can only be mounted by the user namespace that owns the network
+     * namespace, so a container in a user namespace of its own that joined a network namespace
+     * made outside it (an engine's netns) gets the host's /sys, bound recursively and then made
+     * read-only etc. as the mount asked.
+     */
+    if (errno != EPERM || strcmp(fstype, "sysfs") != 0 ||
+        mount("/sys", fdpath(fd, p), NULL, MS_BIND | MS_REC, NULL) < 0)
+      die_errno("mount %s on /%s (type %s, flags %#lx, data %s)", source, target, fstype, flags, data);
+    unsigned long ro = flags & (MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC);
+    close(fd);
+    fd = root_resolve(target);
+    if (fd < 0) die_errno("reopen /%s", target);
+    const char *fp = fdpath(fd, p);
+    if (ro && mount(NULL, fp, NULL, MS_REMOUNT | MS_BIND | ro, NULL) < 0 &&
+        (errno != EPERM || mount(NULL, fp, NULL, MS_REMOUNT | MS_BIND | ro | locked_flags(fp), NULL) < 0))
+      die_errno("remount /%s (the host's /sys) with flags %#lx", target, ro);
+  }
   close(fd);
   if (remount) {
     /* Resolve again: the old fd points below the new mount, not at it. */

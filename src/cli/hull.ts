@@ -140,6 +140,7 @@ export async function main(argv: string[]): Promise<void> {
   const [name, ...rest] = argv;
   let debug = argv.includes('--debug');
   let failureCode = 1;
+  let exitWhenDone = false;
   try {
     if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
       process.stdout.write(topHelp());
@@ -161,9 +162,13 @@ export async function main(argv: string[]): Promise<void> {
       process.stdout.write(helpText(spec));
       return;
     }
+    exitWhenDone = spec.exitWhenDone === true;
     process.exitCode = await spec.run(args);
   } catch (err) {
     printError(err, { debug, command: name });
     process.exitCode = err instanceof UsageError ? (failureCode === 125 ? 125 : 2) : failureCode;
   }
+  // stdout and stderr are written synchronously on Linux (files, pipes and terminals), so
+  // nothing printed is lost; 'exit' listeners (the database's close, the code cache) still run.
+  if (exitWhenDone) process.exit();
 }

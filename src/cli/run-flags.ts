@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { isAbsolute } from 'node:path';
 import type { ContainerConfig, MountRequest } from '../engine/containers/config.js';
+import { parseUserNs, type UserNsRequest } from '../engine/containers/userns.js';
 import { flag, listOption, stringOption } from './args.js';
 import { type OptionSpec, type ParsedCommand, UsageError } from './command.js';
 import { rootOption } from './engine-command.js';
@@ -42,7 +43,11 @@ export const runOptions: Record<string, OptionSpec> = {
   'cap-add': { type: 'string', multiple: true, description: 'add a capability', valueName: 'CAP' },
   'cap-drop': { type: 'string', multiple: true, description: 'drop a capability', valueName: 'CAP' },
   'security-opt': { type: 'string', multiple: true, description: 'seccomp=FILE|unconfined', valueName: 'OPT' },
-  'user-ns': { type: 'string', description: 'host (default)', valueName: 'MODE' },
+  'user-ns': {
+    type: 'string',
+    description: 'host (default), or auto[:size=N]: a user namespace of its own (ids from /etc/subuid)',
+    valueName: 'MODE',
+  },
   userns: { type: 'string', description: 'alias of --user-ns', valueName: 'MODE' },
   interactive: { type: 'boolean', short: 'i', description: 'keep STDIN open' },
   tty: { type: 'boolean', short: 't', description: 'allocate a pseudo-TTY' },
@@ -126,9 +131,11 @@ export async function runConfig(
     else if (o === 'no-new-privileges' || o === 'no-new-privileges:true') continue;
     else throw new UsageError(`unsupported --security-opt '${o}' (seccomp=FILE|unconfined is supported)`);
   }
-  const userNs = stringOption(args, 'user-ns') ?? stringOption(args, 'userns') ?? 'host';
-  if (userNs !== 'host' && userNs !== '') {
-    throw new UsageError(`--user-ns ${userNs}: only 'host' is supported so far`);
+  let userNs: UserNsRequest;
+  try {
+    userNs = parseUserNs(stringOption(args, 'user-ns') ?? stringOption(args, 'userns') ?? 'host');
+  } catch (err) {
+    throw new UsageError((err as Error).message);
   }
   const network = stringOption(args, 'network') ?? stringOption(args, 'net') ?? 'bridge';
   const ports: ContainerConfig['ports'] = [];
@@ -181,7 +188,8 @@ export async function runConfig(
     capAdd: listOption(args, 'cap-add'),
     capDrop: listOption(args, 'cap-drop'),
     seccomp,
-    userNs: 'host',
+    userNs: userNs.mode,
+    userNsSize: userNs.size,
     runtime: stringOption(args, 'runtime') ?? 'hull-runtime',
     labels: keyValues(listOption(args, 'label'), '--label', { bare: true }),
     stopSignal: stringOption(args, 'stop-signal'),

@@ -29,6 +29,7 @@ export const startCommand: CommandSpec = {
   usage: 'start [OPTIONS] CONTAINER...',
   positionals: [1, Number.POSITIVE_INFINITY],
   errorExitCode: 125,
+  exitWhenDone: true,
   options: { root: rootOption },
   async run(args) {
     const engine = await engineOf(args);
@@ -46,6 +47,7 @@ export const stopCommand: CommandSpec = {
   usage: 'stop [OPTIONS] CONTAINER...',
   positionals: [1, Number.POSITIVE_INFINITY],
   errorExitCode: 125,
+  exitWhenDone: true,
   options: {
     root: rootOption,
     time: { type: 'string', short: 't', description: 'seconds to wait before killing (default 10)', valueName: 'N' },
@@ -68,6 +70,7 @@ export const killCommand: CommandSpec = {
   usage: 'kill [OPTIONS] CONTAINER...',
   positionals: [1, Number.POSITIVE_INFINITY],
   errorExitCode: 125,
+  exitWhenDone: true,
   options: {
     root: rootOption,
     signal: { type: 'string', short: 's', description: 'signal name or number', valueName: 'SIG' },
@@ -88,6 +91,7 @@ export const rmCommand: CommandSpec = {
   usage: 'rm [OPTIONS] CONTAINER...',
   positionals: [1, Number.POSITIVE_INFINITY],
   errorExitCode: 125,
+  exitWhenDone: true,
   options: {
     root: rootOption,
     force: { type: 'boolean', short: 'f', description: 'kill and remove running containers' },
@@ -108,6 +112,7 @@ export const waitCommand: CommandSpec = {
   usage: 'wait [OPTIONS] CONTAINER...',
   positionals: [1, Number.POSITIVE_INFINITY],
   errorExitCode: 125,
+  exitWhenDone: true,
   options: { root: rootOption },
   async run(args) {
     const engine = await engineOf(args);

@@ -9,6 +9,7 @@ export const containerCommand: CommandSpec = {
   usage: 'container cleanup [--root DIR] ID',
   positionals: [2, 2],
   errorExitCode: 125,
+  exitWhenDone: true,
   options: { root: rootOption },
   async run(args) {
     const [sub, id] = args.positionals as [string, string];

@@ -10,6 +10,7 @@ export const execCommand: CommandSpec = {
   positionals: [2, Number.POSITIVE_INFINITY],
   stopAtFirstPositional: true,
   errorExitCode: 125,
+  exitWhenDone: true,
   options: {
     root: rootOption,
     interactive: { type: 'boolean', short: 'i', description: 'keep STDIN open' },

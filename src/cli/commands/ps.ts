@@ -10,6 +10,7 @@ export const psCommand: CommandSpec = {
   usage: 'ps [OPTIONS]',
   positionals: [0, 0],
   errorExitCode: 125,
+  exitWhenDone: true,
   options: {
     root: rootOption,
     all: { type: 'boolean', short: 'a', description: 'show all containers, not only running ones' },

@@ -12,6 +12,7 @@ export const runCommand: CommandSpec = {
   positionals: [1, Number.POSITIVE_INFINITY],
   stopAtFirstPositional: true,
   errorExitCode: 125,
+  exitWhenDone: true,
   options: {
     ...runOptions,
     detach: { type: 'boolean', short: 'd', description: 'run in the background, print the id' },
@@ -51,6 +52,7 @@ export const createCommand: CommandSpec = {
   positionals: [1, Number.POSITIVE_INFINITY],
   stopAtFirstPositional: true,
   errorExitCode: 125,
+  exitWhenDone: true,
   options: runOptions,
   async run(args) {
     const { openEngine } = await import('../../engine/engine.js');

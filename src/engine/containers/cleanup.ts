@@ -14,6 +14,7 @@ import { teardownContainerNetwork } from './network.js';
 import { removeDir, unmountRootfs } from './rootfs.js';
 import { openRuntime } from './runtime.js';
 import { refresh } from './status.js';
+import { removeUserns } from './userns.js';
 
 export async function releaseResources(engine: Engine, c: ContainerRecord): Promise<void> {
   const dir = containerDir(engine.paths, c.id);
@@ -32,6 +33,7 @@ export async function releaseResources(engine: Engine, c: ContainerRecord): Prom
     });
   });
   await attempt('network', () => teardownContainerNetwork(engine, c.id, c.config));
+  if (c.config.idMap) await attempt('user namespace', async () => removeUserns(c.id));
   await attempt('rootfs', () => unmountRootfs(join(dir, 'bundle', 'rootfs')));
   if (errors.length) throw new Error(`cleaning up container ${c.id.slice(0, 12)}: ${errors.join('; ')}`);
 }

@@ -3,6 +3,7 @@
  * database as JSON, so `inspect` shows it and `start` of a created container can rebuild nothing.
  */
 import type { PortMapping } from '../network/index.js';
+import type { IdMap } from './userns.js';
 
 export interface MountRequest {
   type: 'bind' | 'volume' | 'tmpfs';
@@ -40,6 +41,10 @@ export interface ContainerConfig {
   /** A seccomp profile file (OCI linux.seccomp JSON) or "unconfined". */
   seccomp?: string;
   userNs: 'host' | 'auto';
+  /** --user-ns auto:size=N; without it the image decides (userns.ts). */
+  userNsSize?: number;
+  /** The host ids of a --user-ns auto container, allocated at create (userns.ts). */
+  idMap?: IdMap;
   /** hull-runtime (the library), runc, crun, or a path to an OCI runtime CLI. */
   runtime: string;
   labels: Record<string, string>;

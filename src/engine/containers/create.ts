@@ -4,8 +4,8 @@
  * container under its monitor. Every step registers its undo; a failure at any step runs them
  * in reverse, so a failed create leaves no row, mount, netns, CNI allocation or directory.
  */
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { chmodSync, chownSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { HullError } from '../../errors.js';
 import type { RuntimeSpec } from '../../image/bundle/spec-types.js';
 import { writeBundleConfig } from '../../image/bundle/write.js';
@@ -29,6 +29,7 @@ import {
 import { mountRootfs, unmountRootfs } from './rootfs.js';
 import { openRuntime } from './runtime.js';
 import { buildSpec } from './spec.js';
+import { allocateIdMap, createUserns, imageIdSize, removeUserns, usernsPath } from './userns.js';
 
 export interface CreateRequest {
   name?: string;
@@ -69,21 +70,28 @@ export async function createContainer(engine: Engine, req: CreateRequest): Promi
     ...(config.entrypoint ?? image.config.config?.Entrypoint ?? []),
     ...(config.cmd ?? (config.entrypoint !== undefined ? [] : (image.config.config?.Cmd ?? []))),
   ];
+  const idSize = config.userNs === 'auto' ? (config.userNsSize ?? imageIdSize(image.lowerdirs)) : 0;
   for (let retry = 1; ; retry++) {
     try {
-      insertContainer(engine.db, {
-        id,
-        name,
-        image: config.image,
-        imageId: image.id,
-        command,
-        created: new Date().toISOString(),
-        state: 'creating',
-        pid: 0,
-        runtime: config.runtime,
-        autoRemove: req.autoRemove,
-        config,
-      });
+      // One immediate transaction: the id range chosen is in the row before anyone else looks.
+      engine.db
+        .transaction(() => {
+          if (idSize) config.idMap = allocateIdMap(engine.db, idSize);
+          insertContainer(engine.db, {
+            id,
+            name,
+            image: config.image,
+            imageId: image.id,
+            command,
+            created: new Date().toISOString(),
+            state: 'creating',
+            pid: 0,
+            runtime: config.runtime,
+            autoRemove: req.autoRemove,
+            config,
+          });
+        })
+        .immediate();
       break;
     } catch (err) {
       // A random name someone has: another one (docker's retry); a name asked for is an error.
@@ -95,6 +103,7 @@ export async function createContainer(engine: Engine, req: CreateRequest): Promi
   try {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     undo.push(() => rmSync(dir, { recursive: true, force: true }));
+    if (config.idMap) openPathsTo(engine, dir, config.idMap.gid);
     writeFileSync(join(dir, 'lowerdirs.json'), JSON.stringify(image.lowerdirs));
     for (const m of config.mounts) {
       if (m.type === 'volume') {
@@ -103,13 +112,14 @@ export async function createContainer(engine: Engine, req: CreateRequest): Promi
       }
     }
     const pid = await withContainerLock(dir, () =>
-      provision(engine, { id, name, config }, undo, (rootfs, networking, etc) =>
+      provision(engine, { id, name, config, volatile: req.autoRemove }, undo, (rootfs, networking, etc) =>
         buildSpec({
           id,
           config,
           image: image.config,
           rootfs,
           netns: networking.netns,
+          userns: usernsPath(id),
           etcFiles: etc,
           volumeDir: (v) => volumeDir(engine, v),
           cgroupsPath: `/hull/${id}`,
@@ -131,13 +141,40 @@ export async function createContainer(engine: Engine, req: CreateRequest): Promi
 }
 
 /**
+ * A container in a user namespace of its own is root only over its own ids: the runtime, inside
+ * that namespace, must still get through the engine's directories to its rootfs, /etc files
+ * and volumes. The root, containers/ and volumes/ become 0711 (pass through, not list), the
+ * container's directory 0710 with its root's group (podman opens its storage so too).
+ */
+function openPathsTo(engine: Engine, dir: string, gid: number): void {
+  // Above the root is not the engine's to change: say what is in the way.
+  for (let d = dirname(engine.paths.root); ; d = dirname(d)) {
+    const mode = statSync(d).mode;
+    if ((mode & 0o001) === 0) {
+      throw new HullError(
+        'USERNS_PATH',
+        `--user-ns auto: the container's root cannot pass through ${d} (mode ${(mode & 0o7777).toString(8).padStart(4, '0')}) ` +
+          `to reach its rootfs under ${engine.paths.root}: allow it (chmod o+x ${d}) or use another --root`,
+        { file: d },
+      );
+    }
+    if (d === '/') break;
+  }
+  for (const d of [engine.paths.root, engine.paths.containers, engine.paths.volumes]) {
+    if ((statSync(d).mode & 0o711) !== 0o711) chmodSync(d, statSync(d).mode | 0o711);
+  }
+  chownSync(dir, 0, gid);
+  chmodSync(dir, 0o710);
+}
+
+/**
  * The part of create that `start` of an exited container repeats: mount the rootfs, set up the
  * network, (first time only) write config.json, and create the container in the runtime under
  * a new monitor. Pushes its undo steps; returns the container's init pid.
  */
 export async function provision(
   engine: Engine,
-  c: { id: string; name: string; config: ContainerConfig },
+  c: { id: string; name: string; config: ContainerConfig; volatile?: boolean },
   undo: Array<() => Promise<void> | void>,
   makeSpec?: (rootfs: string, networking: ContainerNetworking, etc: EtcFiles) => RuntimeSpec,
 ): Promise<number> {
@@ -147,6 +184,14 @@ export async function provision(
   const rootfs = join(bundle, 'rootfs');
   const runtime = openRuntime(config.runtime, engine.paths.runtimeRoot);
   const lowerdirs = JSON.parse(readFileSync(join(dir, 'lowerdirs.json'), 'utf8')) as string[];
+  // --user-ns auto: the container's user namespace (and its network namespace inside it) first:
+  // the rootfs is mounted through its mapping.
+  let userns: { userns: string; netns?: string } | undefined;
+  if (config.idMap) {
+    userns = createUserns(id, config.idMap, config.network !== 'host');
+    undo.push(() => removeUserns(id));
+    if (userns.netns) undo.push(() => teardownContainerNetwork(engine, id, config));
+  }
   await mountRootfs({
     lowerdirs,
     snapshotsDir: engine.paths.snapshots,
@@ -154,18 +199,24 @@ export async function provision(
     work: join(dir, 'work'),
     target: rootfs,
     emptyDir: join(engine.paths.snapshots, 'empty'),
+    // A --rm container is mounted once: its upper layer need not survive a crash.
+    volatile: c.volatile === true,
+    idMap: config.idMap && userns ? { ...config.idMap, userns: userns.userns } : undefined,
   });
   undo.push(() => unmountRootfs(rootfs));
   trace('rootfs mounted');
   testPauseAt('mounted');
 
-  const networking = await setupContainerNetwork(engine, id, c.name, config);
+  const networking = await setupContainerNetwork(engine, id, c.name, config, userns?.netns);
   undo.push(() => teardownContainerNetwork(engine, id, config));
   writeFileSync(join(dir, 'network.json'), JSON.stringify(networking));
   testPauseAt('network');
   trace('network ready');
 
   const etc = await writeEtcFiles(dir, config.hostname ?? id.slice(0, 12), networking.ips, config.network);
+  // The container's root owns its /etc/hosts, resolv.conf and hostname, in its own user
+  // namespace too (podman chowns them so).
+  if (config.idMap) for (const f of Object.values(etc)) chownSync(f, config.idMap.uid, config.idMap.gid);
   // Not fsynced: the bundle is the engine's own, rebuilt by nothing after a crash (podman's
   // isn't either); fsyncs were ~3 ms of every run.
   if (makeSpec) writeBundleConfig(bundle, makeSpec(rootfs, networking, etc), { durable: false });

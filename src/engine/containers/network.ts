@@ -32,10 +32,12 @@ export async function setupContainerNetwork(
   id: string,
   name: string,
   config: ContainerConfig,
+  /** A network namespace made already (inside the container's user namespace, userns.ts). */
+  made?: string,
 ): Promise<ContainerNetworking> {
   if (config.network === 'host') return { networks: [], ips: [] };
   const net = await import('../network/index.js');
-  const netns = net.createNetns(id);
+  const netns = made ?? net.createNetns(id);
   const networks = networksOf(config);
   if (!networks.length) return { netns, networks, ips: [] };
   try {

@@ -53,6 +53,12 @@ export async function pruneSystem(engine: Engine, o: { volumes: boolean; allImag
       if (locked(dir)) continue;
       const { unmountRootfs } = await import('./rootfs.js');
       await unmountRootfs(join(dir, 'bundle', 'rootfs'));
+      const { removeUserns } = await import('./userns.js');
+      try {
+        removeUserns(id);
+      } catch {
+        // not a container id: nothing of it under /run/hull/userns
+      }
       forget(engine, id);
     }
   }

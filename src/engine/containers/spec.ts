@@ -39,6 +39,8 @@ export interface SpecInputs {
   rootfs: string;
   /** Path of the network namespace to join; undefined with --network host. */
   netns?: string;
+  /** Path of the user namespace to join (--user-ns auto). */
+  userns?: string;
   /** Files written for the container, bind-mounted over /etc/hosts, /etc/resolv.conf, /etc/hostname. */
   etcFiles?: { hosts: string; resolvConf: string; hostname: string };
   /** Host directories of named volumes, by name. */
@@ -149,6 +151,16 @@ export function buildSpec(inputs: SpecInputs): RuntimeSpec {
     // docker --network host: the host's /sys as well (no sysfs of a foreign network namespace).
     spec.hostname = undefined;
     linux.namespaces = linux.namespaces.filter((n) => n.type !== 'uts');
+  }
+  if (config.idMap) {
+    // --user-ns auto: root in the container is the first id of its range (userns.ts).
+    const { uid, gid, size } = config.idMap;
+    // Joined, not made: the engine made it for the idmapped layers (userns.ts). The mappings
+    // are the ones it has; runtimes read them to know who the container's root is.
+    linux.namespaces = linux.namespaces.filter((n) => n.type !== 'user');
+    linux.namespaces.push({ type: 'user', path: inputs.userns });
+    linux.uidMappings = [{ containerID: 0, hostID: uid, size }];
+    linux.gidMappings = [{ containerID: 0, hostID: gid, size }];
   }
   linux.cgroupsPath = inputs.cgroupsPath;
   linux.resources = linux.resources ?? {};

@@ -69,6 +69,16 @@ export function openDatabase(file: string): Database {
   }
   db.exec(SCHEMA);
   if (version < SCHEMA_VERSION) db.pragma(`user_version = ${SCHEMA_VERSION}`);
+  // Closed at exit however the process ends (the CLI's engine commands end with process.exit,
+  // which skips better-sqlite3's own clean-up): the close checkpoints the WAL, so the next open
+  // has no log to replay.
+  if (cache.size === 0) process.once('exit', closeDatabases);
   cache.set(file, db);
   return db;
+}
+
+/** Closes every database this process opened (idempotent). */
+export function closeDatabases(): void {
+  for (const db of cache.values()) if (db.open) db.close();
+  cache.clear();
 }

@@ -42,27 +42,34 @@ function unescapeMountinfo(s: string): string {
   return s.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(Number.parseInt(o, 8)));
 }
 
-function ensureSharedDir(): void {
-  mkdirSync(NETNS_DIR, { recursive: true, mode: 0o755 });
+/** Makes `dir` (for namespace files) a shared mount of itself, once. */
+export function ensureSharedDir(dir: string): void {
+  mkdirSync(dir, { recursive: true, mode: 0o755 });
   const mounted = readFileSync('/proc/self/mountinfo', 'utf8')
     .split('\n')
-    .some((l) => unescapeMountinfo(l.split(' ')[4] ?? '') === NETNS_DIR);
+    .some((l) => unescapeMountinfo(l.split(' ')[4] ?? '') === dir);
   if (mounted) return;
   try {
-    native().mount(NETNS_DIR, NETNS_DIR, '', MS_BIND, '');
-    native().mount('', NETNS_DIR, '', MS_SHARED, '');
+    native().mount(dir, dir, '', MS_BIND, '');
+    native().mount('', dir, '', MS_SHARED, '');
   } catch (err) {
     // A racing hull made it a mount point first; a missing shared flag only delays freeing.
-    if (!readFileSync('/proc/self/mountinfo', 'utf8').includes(` ${NETNS_DIR} `)) throw err;
+    if (!readFileSync('/proc/self/mountinfo', 'utf8').includes(` ${dir} `)) throw err;
   }
 }
 
-export function createNetns(id: string): string {
+/** The file container `id`'s network namespace will be bound on: made, with no namespace on it yet. */
+export function prepareNetnsFile(id: string): string {
   const path = netnsPath(id);
-  ensureSharedDir();
+  ensureSharedDir(NETNS_DIR);
   if (isNetnsMounted(path))
     throw new HullError('NETNS_EXISTS', `network namespace ${path} already exists (container id in use?)`);
   closeSync(openSync(path, 'w')); // the bind mount's target; a stale one from before a reboot is reused
+  return path;
+}
+
+export function createNetns(id: string): string {
+  const path = prepareNetnsFile(id);
   try {
     // The namespace, bound onto the file (persistent, as `ip netns add`), lo up.
     native().netnsCreate(path);
@@ -75,14 +82,18 @@ export function createNetns(id: string): string {
 
 /** Unmounts and deletes the namespace file; nothing to do is not an error. */
 export function removeNetns(id: string): void {
-  const path = netnsPath(id);
+  removeNamespaceFile(netnsPath(id));
+}
+
+/** Unmounts and deletes a bind-mounted namespace file (network or user); idempotent. */
+export function removeNamespaceFile(path: string): void {
   if (!existsSync(path)) return;
   if (isNetnsMounted(path)) {
     try {
       native().umount2(path, MNT_DETACH);
     } catch (err) {
       if (isNetnsMounted(path)) {
-        throw new HullError('NETNS_FAILED', `cannot unmount network namespace ${path}: ${(err as Error).message}`);
+        throw new HullError('NETNS_FAILED', `cannot unmount namespace ${path}: ${(err as Error).message}`);
       }
     }
   }

@@ -131,8 +131,9 @@ export function compilePlan(input: CompileInput): Plan {
   for (const procs of input.cgroupProcs) ops.push({ op: 'cgroup_join', procs });
   if (input.monitor) ops.push({ op: 'monitor' });
 
-  // Child side.
-  if (newUser) ops.push({ op: 'userns_root' });
+  // Child side. In a joined user namespace too: host root is not mapped there (files it made
+  // would fail with EOVERFLOW), root of the namespace is (runc's setresuid(0) after setns).
+  if (inUserNs) ops.push({ op: 'userns_root' });
   ops.push(...ns.after, { op: 'setsid' });
   if (input.keyring) ops.push({ op: 'session_keyring', name: input.keyring });
 

@@ -127,6 +127,7 @@ export function leftovers(root: string, id: string, runtimeRoot: string): string
   const out: string[] = [];
   for (const m of mountsUnder(root)) if (m.includes(id)) out.push(`mount ${m}`);
   if (existsSync(`/run/hull/netns/${id}`)) out.push(`netns /run/hull/netns/${id}`);
+  if (existsSync(`/run/hull/userns/${id}`)) out.push(`userns /run/hull/userns/${id}`);
   const leases = '/var/lib/cni/networks';
   if (existsSync(leases)) {
     for (const net of readdirSync(leases)) {

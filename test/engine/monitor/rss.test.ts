@@ -37,6 +37,18 @@ function conmonOf(ctr: string): number | undefined {
   return undefined;
 }
 
+/** Pids of processes whose command line contains `text`. */
+function processesNaming(text: string): number[] {
+  const pids: number[] = [];
+  for (const p of readdirSync('/proc')) {
+    if (!/^\d+$/.test(p) || Number(p) === process.pid) continue;
+    try {
+      if (readFileSync(`/proc/${p}/cmdline`, 'utf8').includes(text)) pids.push(Number(p));
+    } catch {}
+  }
+  return pids;
+}
+
 describe('monitor memory', { skip }, () => {
   it('hull-monitor holds a sleeping container in less memory than conmon', async (t) => {
     const bx = box('library', ['sleep', '1000']);
@@ -62,8 +74,11 @@ describe('monitor memory', { skip }, () => {
         ...args,
       ]);
     // Registered before tempDir's cleanup (after hooks run in order): containers go before the store.
-    after(() => {
+    // podman's exit command (`podman container cleanup`, started by conmon) may still be writing
+    // in the store after rm returns: wait until no process names the store (at most 5 s).
+    after(async () => {
       podman(['rm', '-af', '-t', '0']);
+      for (let i = 0; i < 50 && processesNaming(dir).length; i++) await new Promise((r) => setTimeout(r, 100));
     });
     dir = tempDir('hull-rss-podman-');
     // podman names an oci: image after the layout's path, which must be lowercase.
