@@ -1,7 +1,7 @@
 /*
  * hull-monitor: the per-container monitor of hull's engine (docs/engine.md#the-monitor).
  *
- *   hull-monitor --dir DIR --pid-file FILE [--log-driver json-file|k8s-file]
+ *   hull-monitor --dir DIR --pid-file FILE [--log-dir DIR] [--log-driver json-file|k8s-file]
  *                [--log-max-size BYTES] [--log-max-files N] [--terminal] [--stdin]
  *                [--exit-arg ARG]... -- CREATE-COMMAND ARGS...
  *
@@ -71,7 +71,7 @@ static int g_nreaped;
 static char g_buf[CHUNK];
 
 static void usage(void) {
-  die("usage: hull-monitor --dir DIR --pid-file FILE [--log-driver json-file|k8s-file] [--log-max-size BYTES] "
+  die("usage: hull-monitor --dir DIR --pid-file FILE [--log-dir DIR] [--log-driver json-file|k8s-file] [--log-max-size BYTES] "
       "[--log-max-files N] [--terminal] [--stdin] [--exit-arg ARG]... -- COMMAND ARGS...");
 }
 
@@ -119,9 +119,10 @@ static void parse_args(int argc, char **argv) {
       {"log-driver", required_argument, 0, 'l'},    {"log-max-size", required_argument, 0, 's'},
       {"log-max-files", required_argument, 0, 'n'}, {"terminal", no_argument, 0, 't'},
       {"stdin", no_argument, 0, 'i'},               {"exit-arg", required_argument, 0, 'x'},
-      {0, 0, 0, 0},
+      {"log-dir", required_argument, 0, 'L'},       {0, 0, 0, 0},
   };
   enum log_driver driver = LOG_JSON_FILE;
+  const char *log_dir = NULL;
   long long max_size = 0;
   int max_files = 1;
   /* One allocation, at start-up: the exit command's argv. */
@@ -131,6 +132,7 @@ static void parse_args(int argc, char **argv) {
   while ((c = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
     switch (c) {
       case 'd': g_dir = optarg; break;
+      case 'L': log_dir = optarg; break;
       case 'p': g_pid_file = optarg; break;
       case 'l':
         if (!strcmp(optarg, "json-file"))
@@ -153,7 +155,13 @@ static void parse_args(int argc, char **argv) {
   g_cmd = argv + optind;
   g_dirfd = open(g_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (g_dirfd < 0) die("--dir %s: %s", g_dir, strerror(errno));
-  log_open(g_dirfd, driver, max_size, max_files);
+  /* The log may live elsewhere (the engine keeps it under --root, the rest on /run). */
+  int logfd = g_dirfd;
+  if (log_dir) {
+    logfd = open(log_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (logfd < 0) die("--log-dir %s: %s", log_dir, strerror(errno));
+  }
+  log_open(logfd, driver, max_size, max_files);
 }
 
 static int status_code(int st) {

@@ -169,6 +169,7 @@ export async function main(argv: string[]): Promise<void> {
     process.exitCode = err instanceof UsageError ? (failureCode === 125 ? 125 : 2) : failureCode;
   }
   // stdout and stderr are written synchronously on Linux (files, pipes and terminals), so
-  // nothing printed is lost; 'exit' listeners (the database's close, the code cache) still run.
+  // nothing printed is lost; 'exit' listeners (the code cache's) still run. The engine's
+  // database is left open on purpose (src/engine/db/db.ts).
   if (exitWhenDone) process.exit();
 }

@@ -23,7 +23,7 @@ export const logsCommand: CommandSpec = {
   async run(args) {
     const { openEngine } = await import('../../engine/engine.js');
     const { lookup } = await import('../../engine/containers/lifecycle.js');
-    const { containerDir } = await import('../../engine/paths.js');
+    const { containerDataDir, containerDir } = await import('../../engine/paths.js');
     const { readLogs } = await import('../../engine/monitor/index.js');
     const engine = openEngine(stringOption(args, 'root'));
     const c = lookup(engine, args.positionals[0] as string);
@@ -36,7 +36,13 @@ export const logsCommand: CommandSpec = {
     const since = parseSince(stringOption(args, 'since'));
     const stamps = flag(args, 'timestamps');
     const follow = flag(args, 'follow') && (c.state === 'running' || c.state === 'created');
-    for await (const rec of readLogs(containerDir(engine.paths, c.id), { tail, follow, since, timestamps: stamps })) {
+    for await (const rec of readLogs(containerDir(engine.paths, c.id), {
+      tail,
+      follow,
+      since,
+      timestamps: stamps,
+      logDir: containerDataDir(engine.paths, c.id),
+    })) {
       const out = rec.stream === 'stderr' ? process.stderr : process.stdout;
       if (stamps) out.write(`${rec.time} `);
       if (!out.write(rec.data)) await new Promise((r) => out.once('drain', r));

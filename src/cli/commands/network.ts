@@ -3,7 +3,7 @@
  * output and exit codes: create prints the new network's id, ls prints docker's columns (-q the
  * ids), rm prints each name it removed and goes on past the ones it cannot remove.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { DEFAULT_ROOT } from '../../engine/paths.js';
 import { flag, outputFormat, stringOption } from '../args.js';
@@ -96,10 +96,11 @@ async function list(args: ParsedCommand, root: string, names: string[]): Promise
 async function remove(root: string, names: string[]): Promise<number> {
   if (!names.length) throw new UsageError('network rm takes at least one NAME');
   const { removeNetwork, resolveNetwork } = await import('../../engine/network/store.js');
+  const using = await containersUsing(root);
   let status = 0;
   for (const name of names) {
     try {
-      removeNetwork(root, resolveNetwork(root, name).name, containersUsing(root));
+      removeNetwork(root, resolveNetwork(root, name).name, using);
       process.stdout.write(`${name}\n`);
     } catch (err) {
       printError(err, { debug: false, command: 'network rm' });
@@ -110,26 +111,16 @@ async function remove(root: string, names: string[]): Promise<number> {
 }
 
 /**
- * Whether one of the engine's containers names a network in its containers/ID/network.json
- * (written at create by src/engine/containers/network.ts, kept until the container is removed),
- * as podman refuses to remove a network any container, running or not, is on.
+ * Whether one of the engine's containers, running or not, is on a network (its config in the
+ * database), as podman refuses to remove such a network.
  */
-function containersUsing(root: string): (name: string) => boolean {
-  return (name) => {
-    const dir = join(root, 'containers');
-    let ids: string[];
-    try {
-      ids = readdirSync(dir);
-    } catch {
-      return false;
-    }
-    return ids.some((id) => {
-      try {
-        const net = JSON.parse(readFileSync(join(dir, id, 'network.json'), 'utf8')) as { networks?: string[] };
-        return net.networks?.includes(name) === true;
-      } catch {
-        return false;
-      }
-    });
-  };
+async function containersUsing(root: string): Promise<(name: string) => boolean> {
+  if (!existsSync(join(root, 'hull.db'))) return () => false;
+  const [{ openEngine }, { allContainers }, { networksOf }] = await Promise.all([
+    import('../../engine/engine.js'),
+    import('../../engine/db/containers.js'),
+    import('../../engine/containers/network.js'),
+  ]);
+  const all = allContainers(openEngine(root).db);
+  return (name) => all.some((c) => networksOf(c.config).includes(name));
 }

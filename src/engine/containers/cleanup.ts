@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { type ContainerRecord, deleteContainerRow, getContainer } from '../db/containers.js';
 import type { Engine } from '../engine.js';
 import { monitorAlive } from '../monitor/index.js';
-import { containerDir } from '../paths.js';
+import { containerDataDir, containerDir } from '../paths.js';
 import { withContainerLock } from './lock.js';
 import { teardownContainerNetwork } from './network.js';
 import { removeDir, unmountRootfs } from './rootfs.js';
@@ -38,14 +38,14 @@ export async function releaseResources(engine: Engine, c: ContainerRecord): Prom
   if (errors.length) throw new Error(`cleaning up container ${c.id.slice(0, 12)}: ${errors.join('; ')}`);
 }
 
-/** Removes the container's directory and row; the caller has released its resources. */
+/** Removes the container's directories and row; the caller has released its resources. */
 export function forget(engine: Engine, id: string): void {
   const dir = containerDir(engine.paths, id);
   // A container killed just now (rm -f, prune of a create killed after the runtime's create)
-  // still has its monitor writing exit and the log here until it removes monitor.pid and ends:
-  // removing the directory under it fails with ENOTEMPTY. Wait for it, briefly.
+  // still has its monitor writing exit and the log until it removes monitor.pid and ends:
+  // removing a directory under it fails with ENOTEMPTY. Wait for it, briefly.
   for (let i = 0; i < 100 && monitorAlive(dir); i++) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 50);
-  if (existsSync(dir)) removeDir(dir);
+  for (const d of [dir, containerDataDir(engine.paths, id)]) if (existsSync(d)) removeDir(d);
   deleteContainerRow(engine.db, id);
 }
 

@@ -9,10 +9,11 @@ import { dirname, join } from 'node:path';
 import { HullError } from '../../errors.js';
 import type { RuntimeSpec } from '../../image/bundle/spec-types.js';
 import { writeBundleConfig } from '../../image/bundle/write.js';
+import type { ImageConfig } from '../../oci/types.js';
 import { trace } from '../../util/trace.js';
 import { deleteContainerRow, insertContainer, updateContainer } from '../db/containers.js';
 import type { Engine } from '../engine.js';
-import { containerDir } from '../paths.js';
+import { containerDataDir, containerDir } from '../paths.js';
 import { volumeDir } from '../volumes/volumes.js';
 import type { ContainerConfig } from './config.js';
 import { exitCommand } from './exit-command.js';
@@ -65,6 +66,7 @@ export async function createContainer(engine: Engine, req: CreateRequest): Promi
 
   const id = newContainerId();
   const dir = containerDir(engine.paths, id);
+  const data = containerDataDir(engine.paths, id);
   const undo: Array<() => Promise<void> | void> = [];
   const command = [
     ...(config.entrypoint ?? image.config.config?.Entrypoint ?? []),
@@ -103,7 +105,15 @@ export async function createContainer(engine: Engine, req: CreateRequest): Promi
   try {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     undo.push(() => rmSync(dir, { recursive: true, force: true }));
-    if (config.idMap) openPathsTo(engine, dir, config.idMap.gid);
+    mkdirSync(data, { recursive: true, mode: 0o700 });
+    undo.push(() => rmSync(data, { recursive: true, force: true }));
+    if (config.idMap)
+      openPathsTo(
+        engine,
+        dir,
+        config.idMap.gid,
+        config.mounts.some((m) => m.type === 'volume'),
+      );
     writeFileSync(join(dir, 'lowerdirs.json'), JSON.stringify(image.lowerdirs));
     for (const m of config.mounts) {
       if (m.type === 'volume') {
@@ -112,18 +122,11 @@ export async function createContainer(engine: Engine, req: CreateRequest): Promi
       }
     }
     const pid = await withContainerLock(dir, () =>
-      provision(engine, { id, name, config, volatile: req.autoRemove }, undo, (rootfs, networking, etc) =>
-        buildSpec({
-          id,
-          config,
-          image: image.config,
-          rootfs,
-          netns: networking.netns,
-          userns: usernsPath(id),
-          etcFiles: etc,
-          volumeDir: (v) => volumeDir(engine, v),
-          cgroupsPath: `/hull/${id}`,
-        }),
+      provision(
+        engine,
+        { id, name, config, volatile: req.autoRemove },
+        undo,
+        specMaker(engine, id, config, image.config),
       ),
     );
     updateContainer(engine.db, id, { state: 'created', pid });
@@ -140,27 +143,51 @@ export async function createContainer(engine: Engine, req: CreateRequest): Promi
   }
 }
 
+/** How provision writes a container's config.json: the image's config under the container's. */
+export function specMaker(
+  engine: Engine,
+  id: string,
+  config: ContainerConfig,
+  image: ImageConfig,
+): (rootfs: string, networking: ContainerNetworking, etc: EtcFiles) => RuntimeSpec {
+  return (rootfs, networking, etc) =>
+    buildSpec({
+      id,
+      config,
+      image,
+      rootfs,
+      netns: networking.netns,
+      userns: usernsPath(id),
+      etcFiles: etc,
+      volumeDir: (v) => volumeDir(engine, v),
+      cgroupsPath: `/hull/${id}`,
+    });
+}
+
 /**
  * A container in a user namespace of its own is root only over its own ids: the runtime, inside
- * that namespace, must still get through the engine's directories to its rootfs, /etc files
- * and volumes. The root, containers/ and volumes/ become 0711 (pass through, not list), the
- * container's directory 0710 with its root's group (podman opens its storage so too).
+ * that namespace, must still get through the engine's directories to its rootfs and /etc files
+ * (under /run) and to its volumes (under --root). Those directories become 0711 (pass through,
+ * not list), the container's run-time directory 0710 with its root's group (podman opens its
+ * storage so too).
  */
-function openPathsTo(engine: Engine, dir: string, gid: number): void {
+function openPathsTo(engine: Engine, dir: string, gid: number, volumes: boolean): void {
+  const open = [dirname(engine.paths.runContainers), engine.paths.runContainers];
+  if (volumes) open.push(engine.paths.root, engine.paths.volumes);
   // Above the root is not the engine's to change: say what is in the way.
-  for (let d = dirname(engine.paths.root); ; d = dirname(d)) {
+  for (let d = dirname(engine.paths.root); volumes; d = dirname(d)) {
     const mode = statSync(d).mode;
     if ((mode & 0o001) === 0) {
       throw new HullError(
         'USERNS_PATH',
         `--user-ns auto: the container's root cannot pass through ${d} (mode ${(mode & 0o7777).toString(8).padStart(4, '0')}) ` +
-          `to reach its rootfs under ${engine.paths.root}: allow it (chmod o+x ${d}) or use another --root`,
+          `to reach its volumes under ${engine.paths.root}: allow it (chmod o+x ${d}) or use another --root`,
         { file: d },
       );
     }
     if (d === '/') break;
   }
-  for (const d of [engine.paths.root, engine.paths.containers, engine.paths.volumes]) {
+  for (const d of open) {
     if ((statSync(d).mode & 0o711) !== 0o711) chmodSync(d, statSync(d).mode | 0o711);
   }
   chownSync(dir, 0, gid);
@@ -180,6 +207,7 @@ export async function provision(
 ): Promise<number> {
   const { id, config } = c;
   const dir = containerDir(engine.paths, id);
+  const data = containerDataDir(engine.paths, id);
   const bundle = join(dir, 'bundle');
   const rootfs = join(bundle, 'rootfs');
   const runtime = openRuntime(config.runtime, engine.paths.runtimeRoot);
@@ -195,8 +223,8 @@ export async function provision(
   await mountRootfs({
     lowerdirs,
     snapshotsDir: engine.paths.snapshots,
-    upper: join(dir, 'upper'),
-    work: join(dir, 'work'),
+    upper: join(data, 'upper'),
+    work: join(data, 'work'),
     target: rootfs,
     emptyDir: join(engine.paths.snapshots, 'empty'),
     // A --rm container is mounted once: its upper layer need not survive a crash.
@@ -226,6 +254,7 @@ export async function provision(
   rmSync(join(dir, 'pidfile'), { force: true });
   await runtime.create(id, bundle, {
     containerDir: dir,
+    logDir: data,
     logDriver: config.logDriver,
     pidFile: join(dir, 'pidfile'),
     exitCommand: exitCommand(engine, id),

@@ -1,5 +1,5 @@
 /** start, stop, kill, wait, rm: docker's verbs over the runtime and the monitor's files. */
-import { existsSync, watch } from 'node:fs';
+import { existsSync, mkdirSync, watch, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { HullError } from '../../errors.js';
 import { type ContainerRecord, findContainer, getContainer, updateContainer } from '../db/containers.js';
@@ -7,7 +7,8 @@ import type { Engine } from '../engine.js';
 import { readExit } from '../monitor/index.js';
 import { containerDir } from '../paths.js';
 import { forget, releaseResources } from './cleanup.js';
-import { provision } from './create.js';
+import { provision, specMaker } from './create.js';
+import { imageForContainer } from './image.js';
 import { withContainerLock } from './lock.js';
 import { openRuntime } from './runtime.js';
 import { refresh } from './status.js';
@@ -19,6 +20,8 @@ export function lookup(engine: Engine, ref: string): ContainerRecord {
 export async function startContainer(engine: Engine, ref: string): Promise<ContainerRecord> {
   const c0 = findContainer(engine.db, ref);
   const dir = containerDir(engine.paths, c0.id);
+  // After a reboot /run is empty: the run-time directory is made again.
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
   return withContainerLock(dir, async () => {
     const c = lookup(engine, c0.id);
     if (c.state === 'running') return c;
@@ -27,7 +30,15 @@ export async function startContainer(engine: Engine, ref: string): Promise<Conta
       await releaseResources(engine, c);
       const undo: Array<() => Promise<void> | void> = [];
       try {
-        const pid = await provision(engine, c, undo);
+        // config.json and lowerdirs.json went with /run at a reboot: made again from the image
+        // and the record.
+        let makeSpec: Parameters<typeof provision>[3];
+        if (!existsSync(join(dir, 'bundle', 'config.json')) || !existsSync(join(dir, 'lowerdirs.json'))) {
+          const image = await imageForContainer(engine, c.imageId, { pull: 'never', quiet: true });
+          writeFileSync(join(dir, 'lowerdirs.json'), JSON.stringify(image.lowerdirs));
+          makeSpec = specMaker(engine, c.id, c.config, image.config);
+        }
+        const pid = await provision(engine, c, undo, makeSpec);
         updateContainer(engine.db, c.id, { state: 'created', pid, exitCode: undefined, finishedAt: undefined });
       } catch (err) {
         for (const step of undo.reverse()) await Promise.resolve(step()).catch(() => {});

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { allContainers, type ContainerRecord } from '../db/containers.js';
 import type { Engine } from '../engine.js';
-import { containerDir } from '../paths.js';
+import { containerDataDir, containerDir } from '../paths.js';
 import type { ContainerNetworking } from './network.js';
 import { refresh } from './status.js';
 
@@ -85,7 +85,10 @@ export function inspectContainer(engine: Engine, c: ContainerRecord): Record<str
     },
     Image: c.imageId,
     Name: `/${c.name}`,
-    LogPath: join(dir, 'ctr.log'),
+    ResolvConfPath: join(dir, 'resolv.conf'),
+    HostnamePath: join(dir, 'hostname'),
+    HostsPath: join(dir, 'hosts'),
+    LogPath: join(containerDataDir(engine.paths, c.id), 'ctr.log'),
     Driver: 'overlay',
     HostConfig: {
       AutoRemove: c.autoRemove,

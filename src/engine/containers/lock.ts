@@ -1,6 +1,7 @@
 /**
  * One container, one verb at a time across hull processes (and the monitor's exit command):
- * flock(2) on containers/<id>/lock, released when the callback settles or the process dies.
+ * flock(2) on the lock file in the container's run-time directory (/run/hull/containers/<id>/lock),
+ * released when the callback settles or the process dies.
  */
 import { closeSync, openSync } from 'node:fs';
 import { join } from 'node:path';

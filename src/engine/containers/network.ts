@@ -1,7 +1,7 @@
 /**
  * A container's side of networking: `--network none` (its own namespace, only lo), `host` (the
  * host's), or bridge networks through CNI (src/engine/network). The result is kept in
- * containers/<id>/network.json for inspect and for the DEL at cleanup.
+ * network.json in the container's run-time directory, for inspect and for the DEL at cleanup.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';

@@ -46,21 +46,23 @@ export async function pruneSystem(engine: Engine, o: { volumes: boolean; allImag
     forget(engine, c.id);
     report.containers.push(c.id);
   }
-  if (existsSync(engine.paths.containers)) {
-    for (const id of readdirSync(engine.paths.containers)) {
-      if (getContainer(engine.db, id)) continue;
-      const dir = containerDir(engine.paths, id);
-      if (locked(dir)) continue;
-      const { unmountRootfs } = await import('./rootfs.js');
-      await unmountRootfs(join(dir, 'bundle', 'rootfs'));
-      const { removeUserns } = await import('./userns.js');
-      try {
-        removeUserns(id);
-      } catch {
-        // not a container id: nothing of it under /run/hull/userns
-      }
-      forget(engine, id);
+  // Directories without a row (under --root or /run), left by a hull killed mid-create.
+  const orphans = new Set<string>();
+  for (const d of [engine.paths.containers, engine.paths.runContainers])
+    if (existsSync(d)) for (const id of readdirSync(d)) orphans.add(id);
+  for (const id of orphans) {
+    if (getContainer(engine.db, id)) continue;
+    const dir = containerDir(engine.paths, id);
+    if (locked(dir)) continue;
+    const { unmountRootfs } = await import('./rootfs.js');
+    await unmountRootfs(join(dir, 'bundle', 'rootfs'));
+    const { removeUserns } = await import('./userns.js');
+    try {
+      removeUserns(id);
+    } catch {
+      // not a container id: nothing of it under /run/hull/userns
     }
+    forget(engine, id);
   }
   const images = await import('../images/index.js');
   const store = await images.openImageStore(engine.paths.root);

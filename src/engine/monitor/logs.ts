@@ -30,6 +30,8 @@ export interface ReadLogsOptions {
   since?: Date;
   /** Prefix every line with its time and a space (docker's --timestamps). */
   timestamps?: boolean;
+  /** Where ctr.log is, when not in the container directory (the monitor's --log-dir). */
+  logDir?: string;
 }
 
 const NL = 0x0a;
@@ -186,14 +188,15 @@ export async function* readLogs(containerDir: string, o: ReadLogsOptions = {}): 
     }
   };
 
-  const current = join(containerDir, 'ctr.log');
+  const logDir = o.logDir ?? containerDir;
+  const current = join(logDir, 'ctr.log');
   let cur = await Cursor.open(current);
   const tail = o.tail !== undefined ? new Tail(o.tail) : undefined;
   let watcher: FSWatcher | undefined;
   try {
     // Everything so far: the rotated files older than the one we opened, then that one.
     const initial = async function* (): AsyncGenerator<LogEntry> {
-      for (const r of await rotated(containerDir)) {
+      for (const r of await rotated(logDir)) {
         if (cur && r.ino === cur.ino) break;
         yield* fromLines(wholeFile(r.path));
       }
@@ -209,7 +212,9 @@ export async function* readLogs(containerDir: string, o: ReadLogsOptions = {}): 
 
     let wake: (() => void) | undefined;
     try {
-      watcher = watch(containerDir, () => wake?.());
+      // The log's directory: a write, a rotation, and the monitor's end (it writes `exit` only
+      // after its last log write; the 250 ms poll covers an exit file kept elsewhere).
+      watcher = watch(logDir, () => wake?.());
       watcher.on('error', () => {});
     } catch {}
     for (;;) {
@@ -227,7 +232,7 @@ export async function* readLogs(containerDir: string, o: ReadLogsOptions = {}): 
           for await (const e of fromLines(cur.lines())) yield shape(e);
           const old = cur.ino;
           await cur.close();
-          const files = await rotated(containerDir);
+          const files = await rotated(logDir);
           const at = files.findIndex((r) => r.ino === old);
           for (const r of at >= 0 ? files.slice(at + 1) : []) {
             for await (const e of fromLines(wholeFile(r.path))) yield shape(e);

@@ -19,8 +19,10 @@ import { HullError } from '../../errors.js';
 import type { Launcher } from '../../runtime/init-process.js';
 
 export interface MonitorOptions {
-  /** containers/<id>: the monitor writes ctr.log, exit, monitor.pid and makes attach, ctl here. */
+  /** The container's run-time directory: the monitor writes exit, monitor.pid and makes attach, ctl here. */
   containerDir: string;
+  /** Where ctr.log (and its rotations) go; default containerDir. */
+  logDir?: string;
   /** docker's json-file (default) or the CRI's k8s-file. */
   logDriver?: 'json-file' | 'k8s-file';
   /** Rotate ctr.log before it would grow past this many bytes (docker's max-size); 0 or unset: never. */
@@ -64,6 +66,7 @@ function positive(v: number | undefined, what: string): string | undefined {
 /** The monitor's options, up to (not including) `--` and the create command. */
 export function monitorArgs(o: MonitorOptions): string[] {
   const args = ['--dir', resolve(o.containerDir), '--pid-file', resolve(o.pidFile)];
+  if (o.logDir) args.push('--log-dir', resolve(o.logDir));
   if (o.logDriver) {
     if (o.logDriver !== 'json-file' && o.logDriver !== 'k8s-file')
       throw new HullError('INVALID', `log driver ${o.logDriver}: hull supports json-file and k8s-file`);

@@ -6,7 +6,8 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { enginePaths } from '../../../src/engine/paths.js';
 import { busyboxRootfs } from '../../helpers/fixtures.js';
 import { hull, ok, type RunResult } from '../../helpers/run.js';
 import { spawnRegistry } from '../../registry/server/child.js';
@@ -81,6 +82,17 @@ function withRoot(args: string[], root: string): string[] {
   return [cmd as string, ...rest.slice(0, sub), '--root', root, ...rest.slice(sub)];
 }
 
+/** The engine's mounts: under --root and under its run-time directory on /run. */
+export function engineMounts(root: string): string[] {
+  return [...mountsUnder(root), ...mountsUnder(dirname(enginePaths(root).runtimeRoot))];
+}
+
+/** The container directories the engine has, under --root and on /run (ids, both listed). */
+export function containerDirs(root: string): string[] {
+  const p = enginePaths(root);
+  return [p.containers, p.runContainers].flatMap((d) => (existsSync(d) ? readdirSync(d) : []));
+}
+
 export function mountsUnder(dir: string): string[] {
   return readFileSync('/proc/self/mountinfo', 'utf8')
     .split('\n')
@@ -125,7 +137,8 @@ export interface ContainerDoc {
  */
 export function leftovers(root: string, id: string, runtimeRoot: string): string[] {
   const out: string[] = [];
-  for (const m of mountsUnder(root)) if (m.includes(id)) out.push(`mount ${m}`);
+  for (const m of [...mountsUnder(root), ...mountsUnder(dirname(runtimeRoot))])
+    if (m.includes(id)) out.push(`mount ${m}`);
   if (existsSync(`/run/hull/netns/${id}`)) out.push(`netns /run/hull/netns/${id}`);
   if (existsSync(`/run/hull/userns/${id}`)) out.push(`userns /run/hull/userns/${id}`);
   const leases = '/var/lib/cni/networks';
@@ -154,6 +167,8 @@ export function leftovers(root: string, id: string, runtimeRoot: string): string
   }
   for (const d of [join(runtimeRoot, id), join(runtimeRoot, 'runc', id), join(runtimeRoot, 'crun', id)])
     if (existsSync(d)) out.push(`runtime state ${d}`);
+  for (const d of [join(dirname(runtimeRoot), 'containers', id), join(root, 'containers', id)])
+    if (existsSync(d)) out.push(`container directory ${d}`);
   for (const ctrl of readdirSync('/sys/fs/cgroup')) {
     for (const p of [`/sys/fs/cgroup/${ctrl}/hull/${id}`, `/sys/fs/cgroup/hull/${id}`])
       if (existsSync(p)) out.push(`cgroup ${p}`);

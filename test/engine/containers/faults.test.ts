@@ -9,7 +9,7 @@ import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { enginePaths } from '../../../src/engine/paths.js';
+import { containerDir, enginePaths } from '../../../src/engine/paths.js';
 import { hullBin } from '../../helpers/fixtures.js';
 import { type EngineEnv, engineEnv, freePort, inspectOf, leftovers, suffix } from './engine-env.js';
 
@@ -93,7 +93,7 @@ describe('hull run killed at each step', () => {
     const name = `orphan-${suffix()}`;
     e.ok(['run', '-d', '--network', net, '--name', name, e.image, 'sleep', '300']);
     const id = inspectOf(e, name).Id;
-    const monitor = Number(readFileSync(join(e.root, 'containers', id, 'monitor.pid'), 'utf8'));
+    const monitor = Number(readFileSync(join(containerDir(enginePaths(e.root), id), 'monitor.pid'), 'utf8'));
     assert.ok(monitor > 0);
     process.kill(monitor, 'SIGKILL');
     for (let i = 0; i < 100; i++) {

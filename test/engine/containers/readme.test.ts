@@ -5,12 +5,12 @@
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { run } from '../../helpers/run.js';
-import { freePort, mountsUnder } from './engine-env.js';
+import { containerDirs, engineMounts, freePort } from './engine-env.js';
 
 describe('scripts/main-job', () => {
   const work = mkdtempSync(join(tmpdir(), 'hull-main-job-'));
@@ -38,7 +38,7 @@ describe('scripts/main-job', () => {
     assert.match(r.stdout, /^hello from hull$/m);
     assert.match(r.stdout, /main job done/);
     // --rm: nothing of the container is left in the engine's root.
-    assert.deepEqual(readdirSync(join(root, 'containers')), []);
-    assert.deepEqual(mountsUnder(root), []);
+    assert.deepEqual(containerDirs(root), []);
+    assert.deepEqual(engineMounts(root), []);
   });
 });

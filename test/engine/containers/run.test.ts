@@ -9,7 +9,8 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { type EngineEnv, engineEnv, mountsUnder } from './engine-env.js';
+import { containerDir, enginePaths } from '../../../src/engine/paths.js';
+import { containerDirs, type EngineEnv, engineEnv, engineMounts } from './engine-env.js';
 
 describe('hull run', () => {
   let e: EngineEnv;
@@ -28,8 +29,8 @@ describe('hull run', () => {
   it('--rm leaves no container, mount or directory behind', () => {
     e.ok(['run', '--rm', '--network', 'none', e.image, 'true']);
     assert.equal(e.ok(['ps', '-aq']).stdout.trim(), '');
-    assert.deepEqual(mountsUnder(e.root), []);
-    assert.deepEqual(readdirSync(join(e.root, 'containers')), []);
+    assert.deepEqual(engineMounts(e.root), []);
+    assert.deepEqual(containerDirs(e.root), []);
   });
 
   it('converts the image config (Env, WorkingDir) and applies -e, -w, -u and --entrypoint', () => {
@@ -95,7 +96,7 @@ describe('hull run', () => {
     const a = e.ok(['create', '--network', 'none', e.image, 'true']).stdout.trim();
     const b = e.ok(['create', '--network', 'none', e.image, 'true']).stdout.trim();
     assert.deepEqual(readdirSync(snapshots).sort(), before, 'no new snapshot for a second container');
-    const lowers = (id: string) => readFileSync(join(e.root, 'containers', id, 'lowerdirs.json'), 'utf8');
+    const lowers = (id: string) => readFileSync(join(containerDir(enginePaths(e.root), id), 'lowerdirs.json'), 'utf8');
     assert.equal(lowers(a), lowers(b));
     // The upper directories hold only the empty mount points of /etc/hosts, resolv.conf, hostname.
     for (const id of [a, b]) {
@@ -160,7 +161,7 @@ describe('hull run', () => {
   });
 
   it('bad input exits 125 with one line and leaves nothing: missing image, name in use, missing runtime, bad volume', () => {
-    const count = () => readdirSync(join(e.root, 'containers')).length;
+    const count = () => containerDirs(e.root).length;
     const n = count();
     const missing = e.hull(['run', '--rm', '--network', 'none', `${e.host}/nope:latest`, 'true']);
     assert.equal(missing.status, 125);
@@ -184,7 +185,7 @@ describe('hull run', () => {
     assert.notEqual(bind.status, 0);
     e.ok(['rm', 'taken']);
     assert.equal(count(), n - 0);
-    assert.deepEqual(mountsUnder(e.root), []);
+    assert.deepEqual(engineMounts(e.root), []);
   });
 
   it('a command that is not found exits 127, one that cannot be executed 126', () => {

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { enginePaths } from '../../../src/engine/paths.js';
-import { type EngineEnv, engineEnv, inspectOf, leftovers, mountsUnder, suffix } from './engine-env.js';
+import { type EngineEnv, engineEnv, engineMounts, inspectOf, leftovers, suffix } from './engine-env.js';
 
 /** cgroup v1 with the v2 hierarchy beside it: crun (1.8) refuses to run there at all. */
 const hybridCgroups = existsSync('/sys/fs/cgroup/unified') && !existsSync('/sys/fs/cgroup/cgroup.controllers');
@@ -75,7 +75,7 @@ describe('hull run --runtime', () => {
     assert.equal(r.status, 125);
     assert.match(r.stderr, /crun create exited with status 1: cgroups in hybrid mode not supported/);
     assert.equal(e.ok(['ps', '-aq']).stdout, before);
-    assert.deepEqual(mountsUnder(e.root), []);
+    assert.deepEqual(engineMounts(e.root), []);
   });
 
   it('every runtime gave the default runtime results', () => {

@@ -6,12 +6,12 @@
  * containers hold them, and a container leaves no namespace file, mount or range behind.
  */
 import assert from 'node:assert/strict';
-import { chmodSync, existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { enginePaths } from '../../../src/engine/paths.js';
-import { type EngineEnv, engineEnv, leftovers, mountsUnder } from './engine-env.js';
+import { containerDirs, type EngineEnv, engineEnv, engineMounts, leftovers } from './engine-env.js';
 
 const START = 300000;
 const ids = mkdtempSync(join(tmpdir(), 'hull-subids-'));
@@ -142,8 +142,8 @@ describe('hull run --user-ns auto', () => {
     assert.ok(existsSync(`/run/hull/userns/${id}`), 'the user namespace is bound while the container exists');
     e.ok(['rm', '-f', id]);
     assert.deepEqual(leftovers(e.root, id, enginePaths(e.root).runtimeRoot), []);
-    assert.deepEqual(mountsUnder(join(e.root, 'containers')), []);
-    assert.deepEqual(readdirSync(join(e.root, 'containers')), []);
+    assert.deepEqual(engineMounts(e.root), []);
+    assert.deepEqual(containerDirs(e.root), []);
   });
 
   it('fails with exit 125 naming the file when "containers" has no subordinate ids, leaving nothing', () => {
@@ -153,20 +153,20 @@ describe('hull run --user-ns auto', () => {
     assert.equal(r.status, 125);
     assert.match(r.stderr, new RegExp(`no subordinate ids for user "containers" in ${none}`));
     assert.equal(e.ok(['ps', '-aq']).stdout.trim(), '');
-    assert.deepEqual(readdirSync(join(e.root, 'containers')), []);
+    assert.deepEqual(containerDirs(e.root), []);
   });
 
-  it('fails with exit 125 naming a directory above --root the container cannot pass', () => {
+  it('fails with exit 125 naming a directory above --root the container cannot pass to its volume', () => {
     const closed = mkdtempSync(join(tmpdir(), 'hull-closed-')); // 0700
     try {
       const root = join(closed, 'root');
-      const r = e.hull(['run', '--root', root, '--rm', '--user-ns', 'auto', e.image, 'true'], {
+      const r = e.hull(['run', '--root', root, '--rm', '--user-ns', 'auto', '-v', 'data:/data', e.image, 'true'], {
         ...process.env,
         HULL_REGISTRIES: e.host,
       });
       assert.equal(r.status, 125, r.stderr);
       assert.match(r.stderr, new RegExp(`cannot pass through ${closed} \\(mode 0700\\)`));
-      assert.deepEqual(readdirSync(join(root, 'containers')), []);
+      assert.deepEqual(containerDirs(root), []);
     } finally {
       rmSync(closed, { recursive: true, force: true });
     }

@@ -1,8 +1,11 @@
 /** `hull network create|ls|rm` as users run it, with docker's output and one-line errors. */
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
+import type { ContainerConfig } from '../../../src/engine/containers/config.js';
+import { deleteContainerRow, insertContainer } from '../../../src/engine/db/containers.js';
+import { openDatabase } from '../../../src/engine/db/db.js';
 import { formatCidr } from '../../../src/engine/network/cidr.js';
 import { networkId } from '../../../src/engine/network/conflist.js';
 import { hostRoutes } from '../../../src/engine/network/host-routes.js';
@@ -106,8 +109,21 @@ describe('hull network', () => {
   });
 
   test('rm refuses the default network and a network a container is on, removes the rest', () => {
-    mkdirSync(join(root, 'containers', 'c1'), { recursive: true });
-    writeFileSync(join(root, 'containers', 'c1', 'network.json'), JSON.stringify({ networks: [b] }));
+    // A container on b, as the database records it (no need to run one).
+    const db = openDatabase(join(root, 'hull.db'));
+    insertContainer(db, {
+      id: 'c1',
+      name: 'c1',
+      image: 'i',
+      imageId: 'i',
+      command: [],
+      created: new Date(0).toISOString(),
+      state: 'exited',
+      pid: 0,
+      runtime: 'hull-runtime',
+      autoRemove: false,
+      config: { network: b } as unknown as ContainerConfig,
+    });
     const r = hull(['network', 'rm', '--root', root, 'hull', b, a, 'nope']);
     assert.equal(r.status, 1);
     assert.equal(r.stdout, `${a}\n`);
@@ -115,7 +131,7 @@ describe('hull network', () => {
     assert.match(r.stderr, new RegExp(`network '${b}' is in use`));
     assert.match(r.stderr, /network 'nope' not found/);
     assert.ok(!existsSync(join(root, 'networks', `${a}.conflist`)));
-    writeFileSync(join(root, 'containers', 'c1', 'network.json'), JSON.stringify({ networks: [] }));
+    deleteContainerRow(db, 'c1');
     ok('hull', ['network', 'rm', '--root', root, networkId(b).slice(0, 12)]);
     assert.deepEqual(conflists(), ['hull.conflist']);
   });
