@@ -22,6 +22,7 @@ import { existsSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { containerDir, enginePaths } from '../src/engine/paths.js';
 import { busyboxRootfs, repoRoot } from '../test/helpers/fixtures.js';
 import { alternate, type Tool } from './lib/alternate.js';
 import { median } from './lib/stats.js';
@@ -247,7 +248,7 @@ try {
   const podmanTotal = (performance.now() - t1) / 1000;
 
   const monitorPids = hullIds.map((id) =>
-    Number(readFileSync(join(hullRoot, 'containers', id, 'monitor.pid'), 'utf8')),
+    Number(readFileSync(join(containerDir(enginePaths(hullRoot), id), 'monitor.pid'), 'utf8')),
   );
   const conmonPids = podmanIds.map((id) =>
     Number(sh('podman', [...podmanBase(), 'inspect', '--format', '{{.State.ConmonPid}}', id]).stdout.trim()),

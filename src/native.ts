@@ -26,6 +26,16 @@ export interface HullNative {
    * usernsPath (open_tree + MOUNT_ATTR_IDMAP); returns their file descriptors (close them).
    */
   idmappedTrees(paths: string[], usernsPath: string): number[];
+  /** pipe2(O_CLOEXEC): [read end, write end]. */
+  pipe(): [number, number];
+  /**
+   * Starts `file` with `argv` (argv[0] included) without copying this process (clone with
+   * CLONE_VM|CLONE_VFORK): the child's fd i is fds[i] (-1: /dev/null), nothing else is passed.
+   * `detach`: in a new session, re-parented away from this process (never its zombie).
+   */
+  spawnFds(file: string, argv: string[], fds: number[], detach: boolean): number;
+  /** waitpid(2): null while the child runs (block false), else how it ended. */
+  waitpid(pid: number, block?: boolean): { code?: number; signal?: number } | null;
   /** `rm -rf` of name under dirfd, never following symlinks: 0 or -errno. */
   removeAllAt(dirfd: number, name: string): number;
 }

@@ -2,6 +2,7 @@
 #include <napi.h>
 #include "fs_extra.h"
 #include "idmap.h"
+#include "spawn.h"
 #include "mounts.h"
 #include "inflate.h"
 
@@ -34,6 +35,9 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("umount2", Napi::Function::New(env, hull::Umount2));
   exports.Set("netnsCreate", Napi::Function::New(env, hull::NetnsCreate));
   exports.Set("usernsCreate", Napi::Function::New(env, hull::UsernsCreate));
+  exports.Set("pipe", Napi::Function::New(env, hull::Pipe));
+  exports.Set("spawnFds", Napi::Function::New(env, hull::SpawnFds));
+  exports.Set("waitpid", Napi::Function::New(env, hull::WaitPid));
   exports.Set("idmappedTrees", Napi::Function::New(env, hull::IdmappedTrees));
   exports.Set("inflateAvailable", Napi::Function::New(env, hull::InflateAvailable));
   exports.Set("inflateNew", Napi::Function::New(env, hull::InflateNew));

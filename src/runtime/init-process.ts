@@ -3,11 +3,14 @@
  * down one pipe; `pid N`, `hooks`, `created`, `warning ...` and `error ...` lines come back on
  * another; `continue LEN` + state JSON (or `abort`) goes back on a third.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import type { ChildProcess } from 'node:child_process';
+import { closeSync, existsSync, writeSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { Socket } from 'node:net';
 import { join } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import { HullError } from '../errors.js';
+import { native } from '../native.js';
 
 export interface InitHandlers {
   /** The container's init pid (host view), before it runs anything. */
@@ -19,7 +22,8 @@ export interface InitHandlers {
 
 export interface StartedInit {
   pid: number;
-  child: ChildProcess;
+  /** hull-init as our child (no launcher); a launched one is not ours to wait for. */
+  child?: ChildProcess;
 }
 
 /**
@@ -52,22 +56,16 @@ export interface PendingInit {
 }
 
 export function spawnInit(preserveFds: number, launcher?: Launcher): PendingInit {
+  if (launcher) return spawnLaunched(preserveFds, launcher);
   const bin = locate();
   const preserved = Array.from({ length: preserveFds }, (_, i) => 3 + i);
   const base = 3 + preserveFds;
   const argv = [String(base), String(base + 1), String(base + 2)];
-  const cmd = launcher ? launcher.wrap(bin, argv) : { file: bin, args: argv };
+  const cmd = { file: bin, args: argv };
+  // Loaded here, not at the top: the engine's path (a launcher) never needs node:child_process.
+  const { spawn } = createRequire(import.meta.url)('node:child_process') as typeof import('node:child_process');
   const child = spawn(cmd.file, cmd.args, {
-    stdio: [
-      launcher ? 'ignore' : 'inherit',
-      launcher ? 'ignore' : 'inherit',
-      'inherit',
-      ...preserved,
-      'pipe',
-      'pipe',
-      'pipe',
-    ],
-    detached: !!launcher,
+    stdio: ['inherit', 'inherit', 'inherit', ...preserved, 'pipe', 'pipe', 'pipe'],
   });
   const planOut = child.stdio[base] as Writable;
   const syncOut = child.stdio[base + 1] as Readable;
@@ -94,7 +92,92 @@ export function spawnInit(preserveFds: number, launcher?: Launcher): PendingInit
         return Promise.reject(spawnError);
       }
       planOut.end(plan);
-      return talk(child, syncOut, syncIn, handlers, !!launcher);
+      return talk(child, syncOut, syncIn, handlers, false);
+    },
+  };
+}
+
+/**
+ * hull-init through a launcher (the engine's monitor, which outlives us): started by the addon
+ * (native/addon/spawn.cc) rather than node:child_process — no fork of this process, no module
+ * to load — detached and re-parented, so it is never our zombie. Its stdin and stdout are
+ * /dev/null, stderr ours; the three protocol pipes follow the preserved fds.
+ */
+function spawnLaunched(preserveFds: number, launcher: Launcher): PendingInit {
+  const base = 3 + preserveFds;
+  const cmd = launcher.wrap(locate(), [String(base), String(base + 1), String(base + 2)]);
+  const n = native();
+  const opened: number[] = [];
+  const pipe = (): [number, number] => {
+    const p = n.pipe();
+    opened.push(...p);
+    return p;
+  };
+  let spawnError: Error | undefined;
+  let planW = -1;
+  let syncR = -1;
+  let backW = -1;
+  try {
+    const plan = pipe();
+    const sync = pipe();
+    const back = pipe();
+    [planW, syncR, backW] = [plan[1], sync[0], back[1]];
+    const fds = [-1, -1, 2, ...Array.from({ length: preserveFds }, (_, i) => 3 + i), plan[0], sync[1], back[0]];
+    n.spawnFds(cmd.file, [cmd.file, ...cmd.args], fds, true);
+    // The child's ends are the child's now.
+    for (const fd of [plan[0], sync[1], back[0]]) closeSync(fd);
+  } catch (err) {
+    spawnError = err as Error;
+    for (const fd of opened) {
+      try {
+        closeSync(fd);
+      } catch {}
+    }
+  }
+  const closeOurs = () => {
+    for (const fd of [planW, syncR, backW]) {
+      if (fd < 0) continue;
+      try {
+        closeSync(fd);
+      } catch {}
+    }
+    planW = syncR = backW = -1;
+  };
+  return {
+    abort() {
+      // EOF on the plan pipe: a pending hull-init exits without touching anything.
+      closeOurs();
+    },
+    send(plan, handlers) {
+      if (spawnError) return Promise.reject(spawnError);
+      try {
+        for (let off = 0; off < plan.length; ) off += writeSync(planW, plan, off);
+        closeSync(planW);
+        planW = -1;
+      } catch (err) {
+        closeOurs();
+        return Promise.reject(
+          new HullError(
+            'INIT_FAILED',
+            `hull-init (through ${cmd.file}) did not take its plan: ${(err as Error).message}`,
+          ),
+        );
+      }
+      // The reading end as a socket: libuv watches it, and closing it never leaves a read pending.
+      const syncOut = new Socket({ fd: syncR, readable: true, writable: false });
+      syncR = -1;
+      const back = backW;
+      const syncIn = {
+        write(text: string | Buffer) {
+          const b = typeof text === 'string' ? Buffer.from(text) : text;
+          for (let off = 0; off < b.length; ) off += writeSync(back, b, off);
+          return true;
+        },
+        destroy() {
+          closeOurs();
+        },
+      };
+      return talkTo(syncOut, syncIn, handlers, undefined);
     },
   };
 }
@@ -115,6 +198,20 @@ function talk(
   handlers: InitHandlers,
   launched: boolean,
 ): Promise<StartedInit> {
+  return talkTo(syncOut, { write: (t) => syncIn.write(t), destroy: () => syncIn.destroy() }, handlers, {
+    child,
+    launched,
+  });
+}
+
+/** The sync protocol; `own` is hull-init as our child (its exit status names a failure). */
+function talkTo(
+  syncOut: Readable,
+  syncIn: { write(t: string | Buffer): boolean; destroy(): void },
+  handlers: InitHandlers,
+  own: { child: ChildProcess; launched: boolean } | undefined,
+): Promise<StartedInit> {
+  const child = own?.child;
   return new Promise((resolve, reject) => {
     let pid = 0;
     let buf = '';
@@ -128,11 +225,11 @@ function talk(
       if (err) reject(err);
       else {
         // A launcher outlives us: it must not keep this process's event loop alive.
-        if (launched) child.unref();
+        if (own?.launched) child?.unref();
         resolve({ pid, child });
       }
     };
-    child.on('error', (err) => finish(err));
+    child?.on('error', (err) => finish(err));
     syncOut.setEncoding('utf8');
     syncOut.on('data', (chunk: string) => {
       buf += chunk;
@@ -172,11 +269,15 @@ function talk(
         finish(
           new HullError(
             error?.startsWith('hook ') ? 'HOOK_FAILED' : 'INIT_FAILED',
-            error ?? `hull-init exited with status ${code} before the container was created`,
+            error ??
+              (code === null
+                ? 'hull-init ended before the container was created'
+                : `hull-init exited with status ${code} before the container was created`),
             { section: error?.startsWith('hook ') ? 'runtime-spec/runtime.md#lifecycle' : undefined },
           ),
         );
-      if (child.exitCode !== null) fail(child.exitCode);
+      if (!child) fail(null);
+      else if (child.exitCode !== null) fail(child.exitCode);
       else child.once('exit', fail);
     });
   });

@@ -36,10 +36,13 @@ export async function setupContainerNetwork(
   made?: string,
 ): Promise<ContainerNetworking> {
   if (config.network === 'host') return { networks: [], ips: [] };
-  const net = await import('../network/index.js');
-  const netns = made ?? net.createNetns(id);
+  // The namespace module alone for --network none: the CNI side (plugins, iptables,
+  // node:child_process) loads only for a container on a network (bench/run.ts).
+  const ns = await import('../network/netns.js');
+  const netns = made ?? ns.createNetns(id);
   const networks = networksOf(config);
   if (!networks.length) return { netns, networks, ips: [] };
+  const net = await import('../network/index.js');
   try {
     if (networks.includes('hull')) net.ensureDefaultNetwork(engine.paths.root);
     const result = await net.setupNetworks({
@@ -59,13 +62,13 @@ export async function setupContainerNetwork(
 
 export async function teardownContainerNetwork(engine: Engine, id: string, config: ContainerConfig): Promise<void> {
   if (config.network === 'host') return;
-  const net = await import('../network/index.js');
   const netns = `/run/hull/netns/${id}`;
   const networks = networksOf(config);
   if (networks.length) {
+    const net = await import('../network/index.js');
     await net.teardownNetworks({ root: engine.paths.root, containerId: id, netns, networks, ports: config.ports });
   }
-  net.removeNetns(id);
+  (await import('../network/netns.js')).removeNetns(id);
 }
 
 export async function writeEtcFiles(dir: string, hostname: string, ips: string[], network: string): Promise<EtcFiles> {
@@ -78,7 +81,7 @@ export async function writeEtcFiles(dir: string, hostname: string, ips: string[]
     writeFileSync(files.resolvConf, readOr('/etc/resolv.conf'));
     return files;
   }
-  const net = await import('../network/index.js');
+  const net = await import('../network/etc-files.js');
   net.writeHosts(files.hosts, { hostname, ips });
   net.writeResolvConf(files.resolvConf);
   return files;

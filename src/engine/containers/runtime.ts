@@ -4,7 +4,6 @@
  * share. Either way the container is created under the container's monitor, which becomes the
  * container's parent (a subreaper) and outlives this hull process.
  */
-import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -12,8 +11,6 @@ import { HullError } from '../../errors.js';
 import type { Logger } from '../../runtime/cli/log.js';
 import { consoleSocketFor, startConsoleRelay } from '../monitor/console.js';
 import { type MonitorOptions, monitorLauncher, spawnMonitorWithCommand } from '../monitor/index.js';
-
-const execFileP = promisify(execFile);
 
 export interface RuntimeDriver {
   readonly name: string;
@@ -121,7 +118,9 @@ class CliRuntime implements RuntimeDriver {
 
   private async call(args: string[]): Promise<void> {
     try {
-      await execFileP(this.bin, ['--root', this.root, ...args], { maxBuffer: 16 * 1024 * 1024 });
+      // node:child_process only for a CLI runtime: `hull run` with hull-runtime never loads it.
+      const { execFile } = await import('node:child_process');
+      await promisify(execFile)(this.bin, ['--root', this.root, ...args], { maxBuffer: 16 * 1024 * 1024 });
     } catch (err) {
       const e = err as { stderr?: string; message: string };
       const line = (e.stderr ?? '').trim().split('\n').pop() || e.message;

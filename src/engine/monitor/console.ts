@@ -10,7 +10,7 @@
  *   socket, so the pty master goes to `hull-monitor --console-relay` (native/hull-monitor/relay.c)
  *   running on this process's terminal; it copies the pty to stdout and stdin to it.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdirSync, rmSync, symlinkSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -63,6 +63,7 @@ function exited(child: ChildProcess): Promise<void> {
 /** Starts the relay on this process's stdio; resolves once it listens. */
 export async function startConsoleRelay(interactive: boolean): Promise<ConsoleRelay> {
   const path = join(consoleDir(), `exec-${randomBytes(12).toString('hex')}.sock`);
+  const { spawn } = await import('node:child_process');
   const child = spawn(monitorBin(), ['--console-relay', path, ...(interactive ? ['--stdin'] : [])], {
     stdio: ['inherit', 'inherit', 'inherit', 'pipe'],
   });

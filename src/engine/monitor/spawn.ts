@@ -11,7 +11,6 @@
  * Either way the monitor is detached (its own session), becomes the container's parent and
  * outlives this process.
  */
-import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Readable } from 'node:stream';
@@ -111,6 +110,7 @@ export async function spawnMonitorWithCommand(
   argv: string[],
 ): Promise<{ monitorPid: number; status: number; stderr: string }> {
   if (!argv.length) throw new HullError('INVALID', 'spawnMonitorWithCommand: empty command');
+  const { spawn } = await import('node:child_process');
   const child = spawn(monitorBin(), [...monitorArgs(o), '--', ...argv], {
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,

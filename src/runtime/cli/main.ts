@@ -98,7 +98,7 @@ async function dispatch(cmd: string, argv: string[], root: string, log: Logger):
       if (cmd === 'create') {
         const { create } = await import('../ops/create.js');
         const c = await create(opts);
-        c.child.unref();
+        c.child?.unref();
         return 0;
       }
       const { run } = await import('../ops/run.js');

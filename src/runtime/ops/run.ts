@@ -15,6 +15,7 @@ export async function run(opts: CreateOptions & { detach: boolean; log: Logger }
     return 0;
   }
   const child = created.child;
+  if (!child) throw new Error('run: hull-init is not our child (a launcher started it)');
   const exited = new Promise<number>((resolve) => {
     if (child.exitCode !== null) resolve(child.exitCode);
     else child.once('exit', (code, sig) => resolve(code ?? 128 + (sig ? 15 : 0)));
