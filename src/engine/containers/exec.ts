@@ -1,4 +1,5 @@
 /** `hull exec`: another process in a running container, through the container's runtime. */
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { HullError } from '../../errors.js';
 import { resolveUser } from '../../image/bundle/user.js';
@@ -15,6 +16,25 @@ export interface ExecRequestCli {
   tty: boolean;
   interactive: boolean;
   detach: boolean;
+}
+
+/**
+ * docker exec's environment: the container's own (its config.json), then -e on top — given
+ * whole to the runtime, since runtimes differ on what `exec --env` keeps (crun 1.8 keeps only
+ * what it is given, so PATH would be gone).
+ */
+function execEnv(dir: string, extra: string[]): string[] {
+  let base: string[] = [];
+  try {
+    const spec = JSON.parse(readFileSync(join(dir, 'bundle', 'config.json'), 'utf8')) as {
+      process?: { env?: string[] };
+    };
+    base = spec.process?.env ?? [];
+  } catch {
+    // no bundle config: the runtime's own defaults and -e
+  }
+  const names = new Set(extra.map((kv) => kv.split('=', 1)[0]));
+  return [...base.filter((kv) => !names.has(kv.split('=', 1)[0])), ...extra];
 }
 
 export async function execInContainer(engine: Engine, ref: string, o: ExecRequestCli): Promise<number> {
@@ -34,7 +54,7 @@ export async function execInContainer(engine: Engine, ref: string, o: ExecReques
   }
   return runtime.exec(c.id, {
     args: o.args,
-    env: o.env,
+    env: execEnv(containerDir(engine.paths, c.id), o.env),
     cwd: o.workdir,
     user,
     tty: o.tty,

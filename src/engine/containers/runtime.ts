@@ -4,8 +4,8 @@
  * share. Either way the container is created under the container's monitor, which becomes the
  * container's parent (a subreaper) and outlives this hull process.
  */
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, statfsSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import { promisify } from 'node:util';
 import { HullError } from '../../errors.js';
 import type { Logger } from '../../runtime/cli/log.js';
@@ -109,6 +109,46 @@ class LibraryRuntime implements RuntimeDriver {
   }
 }
 
+const CGROUP2_SUPER_MAGIC = 0x63677270;
+
+/** A hybrid cgroup host: v1 hierarchies under /sys/fs/cgroup, cgroup2 at /sys/fs/cgroup/unified. */
+export function hybridCgroups(): boolean {
+  try {
+    return (
+      statfsSync('/sys/fs/cgroup/unified').type === CGROUP2_SUPER_MAGIC &&
+      statfsSync('/sys/fs/cgroup').type !== CGROUP2_SUPER_MAGIC
+    );
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * How to run `bin ARGS`: as is, or for crun on a hybrid host in a private mount namespace
+ * without /sys/fs/cgroup/unified. crun refuses hybrid hosts ("cgroups in hybrid mode not
+ * supported"); without the cgroup2 mount it sees a plain v1 host and manages the v1
+ * hierarchies, and the container's own mounts come from its config as always. Every crun call
+ * (create, start, kill, delete, exec) gets the same view.
+ */
+export function runtimeArgv(bin: string, args: string[]): [string, string[]] {
+  if (basename(bin) !== 'crun' || !hybridCgroups()) return [bin, args];
+  return [
+    'unshare',
+    [
+      '--mount',
+      '--propagation',
+      'private',
+      '--',
+      'sh',
+      '-c',
+      'umount -l /sys/fs/cgroup/unified && exec "$@"',
+      'sh',
+      bin,
+      ...args,
+    ],
+  ];
+}
+
 class CliRuntime implements RuntimeDriver {
   constructor(
     readonly name: string,
@@ -120,7 +160,8 @@ class CliRuntime implements RuntimeDriver {
     try {
       // node:child_process only for a CLI runtime: `hull run` with hull-runtime never loads it.
       const { execFile } = await import('node:child_process');
-      await promisify(execFile)(this.bin, ['--root', this.root, ...args], { maxBuffer: 16 * 1024 * 1024 });
+      const [file, argv] = runtimeArgv(this.bin, ['--root', this.root, ...args]);
+      await promisify(execFile)(file, argv, { maxBuffer: 16 * 1024 * 1024 });
     } catch (err) {
       const e = err as { stderr?: string; message: string };
       const line = (e.stderr ?? '').trim().split('\n').pop() || e.message;
@@ -128,11 +169,12 @@ class CliRuntime implements RuntimeDriver {
     }
   }
   async create(id: string, bundle: string, monitor: MonitorOptions): Promise<void> {
-    const argv = [this.bin, '--root', this.root, 'create', '--bundle', bundle, '--pid-file', monitor.pidFile];
+    const args = ['--root', this.root, 'create', '--bundle', bundle, '--pid-file', monitor.pidFile];
     const sock = monitor.terminal ? consoleSocketFor(monitor.containerDir) : undefined;
-    if (sock) argv.push('--console-socket', sock.path);
-    argv.push(id);
-    const { status, stderr } = await spawnMonitorWithCommand(monitor, argv).finally(() => sock?.release());
+    if (sock) args.push('--console-socket', sock.path);
+    args.push(id);
+    const [file, argv] = runtimeArgv(this.bin, args);
+    const { status, stderr } = await spawnMonitorWithCommand(monitor, [file, ...argv]).finally(() => sock?.release());
     if (status !== 0) {
       const line = (stderr ?? '').trim().split('\n').pop();
       throw new HullError(
@@ -160,7 +202,8 @@ class CliRuntime implements RuntimeDriver {
     if (o.user) args.push('--user', o.user);
     args.push(id, ...o.args);
     // docker exec without -i gives the process no input, terminal or not.
-    const child = spawn(this.bin, args, { stdio: [o.interactive ? 'inherit' : 'ignore', 'inherit', 'inherit'] });
+    const [file, argv] = runtimeArgv(this.bin, args);
+    const child = spawn(file, argv, { stdio: [o.interactive ? 'inherit' : 'ignore', 'inherit', 'inherit'] });
     return new Promise((resolve, reject) => {
       child.on('error', reject);
       child.on('exit', (code, sig) => resolve(code ?? 128 + (sig ? 9 : 0)));
