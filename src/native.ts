@@ -38,6 +38,8 @@ export interface HullNative {
   waitpid(pid: number, block?: boolean): { code?: number; signal?: number } | null;
   /** `rm -rf` of name under dirfd, never following symlinks: 0 or -errno. */
   removeAllAt(dirfd: number, name: string): number;
+  /** removeAllAt on libuv's thread pool (dirfd dup'ed): 0, or -errno of the dup; cb gets 0 | -errno. */
+  removeAllAtAsync(dirfd: number, name: string, cb: (err: null, rc: number) => void): number;
 }
 
 /** sys/mount.h */

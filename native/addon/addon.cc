@@ -20,6 +20,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("mkdirat", Napi::Function::New(env, hull::MkdirAt));
   exports.Set("unlinkat", Napi::Function::New(env, hull::UnlinkAt));
   exports.Set("removeAllAt", Napi::Function::New(env, hull::RemoveAllAtFn));
+  exports.Set("removeAllAtAsync", Napi::Function::New(env, hull::RemoveAllAtAsync));
   exports.Set("linkat", Napi::Function::New(env, hull::LinkAt));
   exports.Set("fstatatMode", Napi::Function::New(env, hull::FstatatMode));
   exports.Set("fstatMtime", Napi::Function::New(env, hull::FstatMtime));

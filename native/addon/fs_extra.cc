@@ -279,6 +279,36 @@ Napi::Value RemoveAllAtFn(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), RemoveAllAt(Int(info, 0), name.c_str(), 0));
 }
 
+namespace {
+// removeAllAt on the thread pool: the directory fd is dup'ed, so the caller may close its own.
+class RemoveAllWork : public Napi::AsyncWorker {
+ public:
+  RemoveAllWork(Napi::Function cb, int dirfd, std::string name)
+      : Napi::AsyncWorker(cb, "hull:removeAll"), dirfd_(dirfd), name_(std::move(name)) {}
+  ~RemoveAllWork() override {
+    if (dirfd_ >= 0) close(dirfd_);
+  }
+  void Execute() override { rc_ = RemoveAllAt(dirfd_, name_.c_str(), 0); }
+  void OnOK() override { Callback().Call({Env().Null(), Napi::Number::New(Env(), rc_)}); }
+
+ private:
+  int dirfd_;
+  std::string name_;
+  int rc_ = 0;
+};
+}  // namespace
+
+// removeAllAtAsync(dirfd, name, cb(null, 0 | -errno)): removeAllAt on libuv's thread pool, so a
+// container's layers on a slow disk go while the main thread does the rest of `rm`.
+Napi::Value RemoveAllAtAsync(const Napi::CallbackInfo& info) {
+  if (!ArgsOk(info, 3)) return info.Env().Undefined();
+  int fd = fcntl(Int(info, 0), F_DUPFD_CLOEXEC, 3);
+  if (fd < 0) return Napi::Number::New(info.Env(), -errno);
+  auto* w = new RemoveAllWork(info[2].As<Napi::Function>(), fd, info[1].As<Napi::String>().Utf8Value());
+  w->Queue();
+  return Napi::Number::New(info.Env(), 0);
+}
+
 // linkat(olddirfd, oldname, newdirfd, newname) -> 0 | -errno (flags 0: a symlink is linked, not followed)
 Napi::Value LinkAt(const Napi::CallbackInfo& info) {
   if (!ArgsOk(info, 4)) return info.Env().Undefined();

@@ -17,6 +17,7 @@ Napi::Value OpenAt(const Napi::CallbackInfo& info);
 Napi::Value MkdirAt(const Napi::CallbackInfo& info);
 Napi::Value UnlinkAt(const Napi::CallbackInfo& info);
 Napi::Value RemoveAllAtFn(const Napi::CallbackInfo& info);
+Napi::Value RemoveAllAtAsync(const Napi::CallbackInfo& info);
 Napi::Value LinkAt(const Napi::CallbackInfo& info);
 Napi::Value FstatatMode(const Napi::CallbackInfo& info);
 Napi::Value FstatMtime(const Napi::CallbackInfo& info);

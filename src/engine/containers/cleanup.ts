@@ -11,7 +11,7 @@ import { monitorAlive } from '../monitor/index.js';
 import { containerDataDir, containerDir } from '../paths.js';
 import { withContainerLock } from './lock.js';
 import { teardownContainerNetwork } from './network.js';
-import { removeDir, unmountRootfs } from './rootfs.js';
+import { removeDir, removeDirAsync, unmountRootfs } from './rootfs.js';
 import { openRuntime } from './runtime.js';
 import { refresh } from './status.js';
 import { removeUserns } from './userns.js';
@@ -34,19 +34,42 @@ export async function releaseResources(engine: Engine, c: ContainerRecord): Prom
   });
   await attempt('network', () => teardownContainerNetwork(engine, c.id, c.config));
   if (c.config.idMap) await attempt('user namespace', async () => removeUserns(c.id));
-  await attempt('rootfs', () => unmountRootfs(join(dir, 'bundle', 'rootfs')));
+  await attempt('rootfs', async () => {
+    await unmountRootfs(join(dir, 'bundle', 'rootfs'));
+    // Where hull put it before the run-time directory moved to /run (a container made then).
+    await unmountRootfs(join(containerDataDir(engine.paths, c.id), 'bundle', 'rootfs'));
+  });
   if (errors.length) throw new Error(`cleaning up container ${c.id.slice(0, 12)}: ${errors.join('; ')}`);
 }
 
 /** Removes the container's directories and row; the caller has released its resources. */
-export function forget(engine: Engine, id: string): void {
+export function forget(engine: Engine, id: string, o: { keepData?: boolean } = {}): void {
   const dir = containerDir(engine.paths, id);
   // A container killed just now (rm -f, prune of a create killed after the runtime's create)
-  // still has its monitor writing exit and the log until it removes monitor.pid and ends:
-  // removing a directory under it fails with ENOTEMPTY. Wait for it, briefly.
+  // still has its monitor writing exit and monitor.pid here until it ends: removing the
+  // directory under it fails with ENOTEMPTY. Wait for it, briefly.
   for (let i = 0; i < 100 && monitorAlive(dir); i++) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 50);
-  for (const d of [dir, containerDataDir(engine.paths, id)]) if (existsSync(d)) removeDir(d);
+  if (existsSync(dir)) removeDir(dir);
+  const data = containerDataDir(engine.paths, id);
+  if (!o.keepData && existsSync(data)) removeDir(data);
   deleteContainerRow(engine.db, id);
+}
+
+/**
+ * releaseResources, then forget — with the layers on the disk removed on the thread pool while
+ * the runtime, the network and the row are dealt with (they are the slow part of an `rm` when
+ * the disk is, bench/run.ts). The rootfs is unmounted first: until then its workdir is busy.
+ */
+export async function removeAll(engine: Engine, c: ContainerRecord): Promise<void> {
+  const data = containerDataDir(engine.paths, c.id);
+  await unmountRootfs(join(containerDir(engine.paths, c.id), 'bundle', 'rootfs'));
+  const layers = existsSync(data) ? removeDirAsync(data) : Promise.resolve();
+  try {
+    await releaseResources(engine, c);
+    forget(engine, c.id, { keepData: true });
+  } finally {
+    await layers;
+  }
 }
 
 /** `hull container cleanup ID`: the monitor's exit command. */
@@ -57,7 +80,7 @@ export async function cleanupAfterExit(engine: Engine, id: string): Promise<void
     if (!c) return;
     const now = refresh(engine, c);
     if (now.state === 'running' || now.state === 'created') return; // restarted meanwhile
-    await releaseResources(engine, now);
-    if (now.autoRemove) forget(engine, id);
+    if (now.autoRemove) await removeAll(engine, now);
+    else await releaseResources(engine, now);
   });
 }

@@ -6,7 +6,7 @@ import { type ContainerRecord, findContainer, getContainer, updateContainer } fr
 import type { Engine } from '../engine.js';
 import { readExit } from '../monitor/index.js';
 import { containerDir } from '../paths.js';
-import { forget, releaseResources } from './cleanup.js';
+import { releaseResources, removeAll } from './cleanup.js';
 import { provision, specMaker } from './create.js';
 import { imageForContainer } from './image.js';
 import { withContainerLock } from './lock.js';
@@ -135,8 +135,7 @@ export async function removeContainer(engine: Engine, ref: string, force: boolea
   await withContainerLock(dir, async () => {
     const c = getContainer(engine.db, c0.id);
     if (!c) return;
-    await releaseResources(engine, c);
-    forget(engine, c.id);
+    await removeAll(engine, c);
   });
   return c0.id;
 }

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { LOCK_EX, LOCK_NB, LOCK_UN, native } from '../../native.js';
 import { allContainers, getContainer, imageInUse } from '../db/containers.js';
 import type { Engine } from '../engine.js';
-import { containerDir } from '../paths.js';
+import { containerDataDir, containerDir } from '../paths.js';
 import { forget, releaseResources } from './cleanup.js';
 import { refresh } from './status.js';
 
@@ -56,6 +56,7 @@ export async function pruneSystem(engine: Engine, o: { volumes: boolean; allImag
     if (locked(dir)) continue;
     const { unmountRootfs } = await import('./rootfs.js');
     await unmountRootfs(join(dir, 'bundle', 'rootfs'));
+    await unmountRootfs(join(containerDataDir(engine.paths, id), 'bundle', 'rootfs')); // an older hull's place
     const { removeUserns } = await import('./userns.js');
     try {
       removeUserns(id);

@@ -91,6 +91,25 @@ export async function unmountRootfs(target: string): Promise<void> {
  * ~3 ms of a `hull run --rm`, bench/run.ts). Anything it cannot remove (a monitor still
  * writing there) goes to rmSync, which retries.
  */
+/** removeDir on libuv's thread pool: the main thread goes on meanwhile (`rm` of a container). */
+export async function removeDirAsync(dir: string): Promise<void> {
+  let rc = -1;
+  try {
+    const fd = openSync(dirname(dir), constants.O_RDONLY | constants.O_DIRECTORY);
+    try {
+      rc = await new Promise<number>((resolve) => {
+        const queued = native().removeAllAtAsync(fd, basename(dir), (_e, r) => resolve(r));
+        if (queued !== 0) resolve(queued);
+      });
+    } finally {
+      closeSync(fd); // the work has its own copy
+    }
+  } catch {
+    // the parent is gone, or the addon failed: rmSync says why
+  }
+  if (rc !== 0) rmSync(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 50 });
+}
+
 export function removeDir(dir: string): void {
   try {
     const fd = openSync(dirname(dir), constants.O_RDONLY | constants.O_DIRECTORY);
