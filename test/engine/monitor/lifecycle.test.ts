@@ -5,8 +5,8 @@
  * with the create's failure and write nothing, and the exit command runs after the exit file.
  */
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { describe, it } from 'node:test';
 import { monitorAlive, readExit, readLogs, spawnMonitorWithCommand } from '../../../src/engine/monitor/index.js';
 import { skipUnlessRoot } from '../../runtime/helpers.js';
@@ -27,6 +27,35 @@ for (const kind of kinds) {
       const init = Number(readFileSync(bx.mon.pidFile, 'utf8'));
       assert.equal(ppid(init), monitor);
       assert.equal(monitorAlive(bx.dir), true);
+    });
+
+    it('created from a long-running process, is not its child: re-parented at once, never its zombie', {
+      skip: kind !== 'library' && 'the addon starts the monitor only for the runtime library',
+    }, async () => {
+      const bx = box(kind, ['sleep', '100']);
+      await created(bx);
+      const monitor = Number(readFileSync(join(bx.dir, 'monitor.pid'), 'utf8'));
+      assert.notEqual(ppid(monitor), process.pid);
+      // In a session of its own: no terminal signal of ours reaches it.
+      const sid = (pid: number) => {
+        const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+        return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[3]);
+      };
+      assert.equal(sid(monitor), monitor);
+    });
+
+    it('writes ctr.log in --log-dir when given, the rest in its directory', async () => {
+      const logDir = join(dirname(dirname(box(kind, ['true']).dir)), `logs-${kind}`);
+      mkdirSync(logDir, { recursive: true });
+      const bx = box(kind, ['sh', '-c', 'echo to-the-log'], { logDir });
+      await created(bx);
+      start(bx);
+      await waitFor(() => readExit(bx.dir) !== undefined);
+      assert.equal(existsSync(join(bx.dir, 'ctr.log')), false);
+      assert.match(readFileSync(join(logDir, 'ctr.log'), 'utf8'), /to-the-log/);
+      const logged: string[] = [];
+      for await (const e of readLogs(bx.dir, { logDir })) logged.push(e.data.toString());
+      assert.deepEqual(logged, ['to-the-log\n']);
     });
 
     it('kill -9 of the monitor: no exit file and no live monitor, so the exit code is unknown', async () => {
