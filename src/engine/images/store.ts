@@ -194,13 +194,26 @@ export class ImageStore {
    * (sha256:HEX) or a unique prefix of one, as docker accepts. Undefined when none matches.
    */
   async find(text: string): Promise<LocalImage | undefined> {
-    const images = await this.list();
     let ref: ReturnType<typeof parseImageName> | undefined;
     try {
       ref = parseImageName(text);
     } catch {
       ref = undefined; // not a name; maybe an id
     }
+    // A name that index.json holds: only its image is read (`hull run` in a store of many
+    // images reads one manifest and config, not all of them).
+    if (ref) {
+      const index = await this.layout.readIndex();
+      for (const c of candidates(text, this.registries.search)) {
+        const name = fullName(c);
+        const entry = index.manifests.find((d) => refName(d) === name);
+        if (!entry || (!isIndexType(entry.mediaType) && !isManifestType(entry.mediaType))) continue;
+        const img = await this.load(entry);
+        for (const d of index.manifests) if (d.digest === entry.digest) addName(img, d, refName(d));
+        return { ...img, ref: name };
+      }
+    }
+    const images = await this.list();
     if (ref) {
       for (const c of candidates(text, this.registries.search)) {
         const name = fullName(c);
