@@ -97,13 +97,17 @@ export async function attach(containerDir: string, io: AttachIO): Promise<void> 
   io.onAttached?.();
 
   const stdin = io.stdin;
+  // Input that arrives once the container is gone (after the release ended our side) has
+  // nowhere to go: dropped, not written after end (which fails the attach).
+  const open = () => !sock.writableEnded && !sock.destroyed;
   const onData = (d: Buffer | string) => {
+    if (!open()) return;
     const b = typeof d === 'string' ? Buffer.from(d) : d;
     // Frames of at most 32 KiB: the monitor's stdin buffer.
     for (let i = 0; i < b.length; i += 32768) sock.write(frame(FRAME_STDIN, b.subarray(i, i + 32768)));
   };
   const onEnd = () => {
-    if (io.closeStdin !== false) sock.write(frame(FRAME_STDIN_CLOSE));
+    if (io.closeStdin !== false && open()) sock.write(frame(FRAME_STDIN_CLOSE));
   };
   if (stdin) {
     stdin.on('data', onData);

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
+import { PassThrough, Writable } from 'node:stream';
 import { describe, it } from 'node:test';
 import { attach, monitorAlive, readExit } from '../../../src/engine/monitor/index.js';
 import { box, created, kindSkip, start, waitFor } from './helpers.js';
@@ -60,6 +60,32 @@ for (const kind of ['library', 'runc'] as const) {
       assert.deepEqual(seen, { code: 7, exitFile: 7, output: 'out\n' });
       await monitorGone(bx.dir);
       assert.equal(existsSync(marker), false, 'the exit command did not run');
+    });
+
+    it('input that arrives after the release (the container is gone) is dropped, not an error', async () => {
+      const bx = box(kind, ['true'], { stdin: true });
+      await created(bx);
+      const stdin = new PassThrough();
+      let attached!: () => void;
+      const ready = new Promise<void>((r) => {
+        attached = r;
+      });
+      const done = attach(bx.dir, {
+        stdin,
+        stdout: new Sink(),
+        stderr: new Sink(),
+        onAttached: () => attached(),
+        release: async () => {
+          // Typed just as the release ends our side of the socket (`hull run -it`).
+          setImmediate(() => {
+            stdin.write('late\n');
+            stdin.end();
+          });
+        },
+      });
+      await ready;
+      start(bx);
+      await done; // rejected with "write after end" before the fix
     });
 
     it('a release that fails leaves the container to the exit command', async () => {
