@@ -4,10 +4,11 @@
  * them, and its exit status becomes exec's. Runs against runc too (RUNTIME=runc).
  */
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { bundle, createDetached, type Rt, runtime, skipUnlessRoot, stateOf, waitFor } from './helpers.js';
+import { bundle, createDetached, type Rt, runtime, runtimeBin, skipUnlessRoot, stateOf, waitFor } from './helpers.js';
 
 function alive(pid: number): boolean {
   try {
@@ -40,6 +41,20 @@ describe('runtime exec', { skip: skipUnlessRoot }, () => {
     assert.equal(rt.run(['start', id]).status, 0);
     pid = stateOf(rt, id).pid;
   });
+  it("gives the process the caller's umask (unless process.user.umask says), as runc does", () => {
+    // hull-init itself runs with umask 0: the exec'd shell must see the caller's 077, not that.
+    const r = spawnSync(
+      'sh',
+      ['-c', 'umask 077; exec "$@"', 'sh', runtimeBin(), '--root', rt.root, 'exec', id, 'sh', '-c', 'umask'],
+      {
+        encoding: 'utf8',
+        timeout: 30_000,
+      },
+    );
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(r.stdout.trim(), '0077');
+  });
+
   it('runs in the container namespaces and reports the exit code', () => {
     const r = rt.run([
       'exec',

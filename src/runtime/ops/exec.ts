@@ -119,6 +119,16 @@ function lastCap(): number {
   }
 }
 
+/** This process's umask (/proc/self/status; process.umask() without an argument is deprecated). */
+function callerUmask(): number | undefined {
+  try {
+    const m = /^Umask:\s+([0-7]+)$/m.exec(readFileSync('/proc/self/status', 'utf8'));
+    return m ? Number.parseInt(m[1] as string, 8) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 export async function exec(o: ExecOptions): Promise<number> {
   const s = readState(o.root, o.id);
   const status = liveStatus(containerDir(o.root, o.id), s);
@@ -141,6 +151,7 @@ export async function exec(o: ExecOptions): Promise<number> {
     preserveFds: o.preserveFds,
     lastCap: lastCap(),
     warn: (m) => o.log.warn(m),
+    callerUmask: callerUmask(),
   });
   if (o.log.debugging !== false) o.log.debug(`plan: ${planJson(plan)}`);
 

@@ -44,6 +44,8 @@ export interface ExecCompileInput {
   preserveFds?: number;
   lastCap: number;
   warn?: (m: string) => void;
+  /** The caller's umask: the process's unless process.user.umask is set (runc's exec). */
+  callerUmask?: number;
 }
 
 export function compileExecPlan(input: ExecCompileInput): Plan {
@@ -105,7 +107,9 @@ export function compileExecPlan(input: ExecCompileInput): Plan {
   const caps = planCapabilities(proc.capabilities, input.lastCap, warn);
   ops.push(caps.bounding, planUser(proc), caps.sets);
   if (caps.ambient) ops.push(caps.ambient);
-  if (proc.user.umask !== undefined) ops.push({ op: 'umask', mask: proc.user.umask });
+  // hull-init runs with umask 0 (its plan's modes are exact): the process gets its own umask,
+  // or, as runc's exec gives it, the caller's.
+  ops.push({ op: 'umask', mask: proc.user.umask ?? input.callerUmask ?? 0o022 });
   ops.push({ op: 'chdir', path: proc.cwd });
   const env = processEnv(proc, undefined);
   ops.push({ op: 'resolve_exec', name: proc.args[0] as string, path: pathOf(env) });
