@@ -9,6 +9,7 @@ import { dirname, join } from 'node:path';
 import { HullError } from '../../errors.js';
 import type { RuntimeSpec } from '../../image/bundle/spec-types.js';
 import { writeBundleConfig } from '../../image/bundle/write.js';
+import type { RuntimeConfig } from '../../oci/runtime/types.js';
 import type { ImageConfig } from '../../oci/types.js';
 import { trace } from '../../util/trace.js';
 import { deleteContainerRow, insertContainer, updateContainer } from '../db/containers.js';
@@ -247,20 +248,26 @@ export async function provision(
   if (config.idMap) for (const f of Object.values(etc)) chownSync(f, config.idMap.uid, config.idMap.gid);
   // Not fsynced: the bundle is the engine's own, rebuilt by nothing after a crash (podman's
   // isn't either); fsyncs were ~3 ms of every run.
-  if (makeSpec) writeBundleConfig(bundle, makeSpec(rootfs, networking, etc), { durable: false });
+  const spec = makeSpec?.(rootfs, networking, etc);
+  if (spec) writeBundleConfig(bundle, spec, { durable: false });
 
   trace('bundle written');
   rmSync(join(dir, 'exit'), { force: true });
   rmSync(join(dir, 'pidfile'), { force: true });
-  await runtime.create(id, bundle, {
-    containerDir: dir,
-    logDir: data,
-    logDriver: config.logDriver,
-    pidFile: join(dir, 'pidfile'),
-    exitCommand: exitCommand(engine, id),
-    terminal: config.tty,
-    stdin: config.interactive,
-  });
+  await runtime.create(
+    id,
+    bundle,
+    {
+      containerDir: dir,
+      logDir: data,
+      logDriver: config.logDriver,
+      pidFile: join(dir, 'pidfile'),
+      exitCommand: exitCommand(engine, id),
+      terminal: config.tty,
+      stdin: config.interactive,
+    },
+    spec as RuntimeConfig | undefined,
+  );
   undo.push(() => runtime.delete(id, true).catch(() => {}));
   testPauseAt('created');
   trace('runtime created');

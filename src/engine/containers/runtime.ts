@@ -8,13 +8,18 @@ import { existsSync, statfsSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { promisify } from 'node:util';
 import { HullError } from '../../errors.js';
+import type { RuntimeConfig } from '../../oci/runtime/types.js';
 import type { Logger } from '../../runtime/cli/log.js';
 import { consoleSocketFor, startConsoleRelay } from '../monitor/console.js';
 import { type MonitorOptions, monitorLauncher, spawnMonitorWithCommand } from '../monitor/index.js';
 
 export interface RuntimeDriver {
   readonly name: string;
-  create(id: string, bundle: string, monitor: MonitorOptions): Promise<void>;
+  /**
+   * `spec`: the config.json just written to the bundle, when the caller has it — the library
+   * then neither reads nor validates it again (the engine built it); a CLI runtime reads the file.
+   */
+  create(id: string, bundle: string, monitor: MonitorOptions, spec?: RuntimeConfig): Promise<void>;
   start(id: string): Promise<void>;
   kill(id: string, signal: string, all?: boolean): Promise<void>;
   delete(id: string, force: boolean): Promise<void>;
@@ -44,7 +49,7 @@ class LibraryRuntime implements RuntimeDriver {
   readonly name = 'hull-runtime';
   constructor(private readonly root: string) {}
 
-  async create(id: string, bundle: string, monitor: MonitorOptions): Promise<void> {
+  async create(id: string, bundle: string, monitor: MonitorOptions, spec?: RuntimeConfig): Promise<void> {
     const { create } = await import('../../runtime/ops/create.js');
     const sock = monitor.terminal ? consoleSocketFor(monitor.containerDir) : undefined;
     try {
@@ -52,6 +57,7 @@ class LibraryRuntime implements RuntimeDriver {
         root: this.root,
         id,
         bundle,
+        config: spec,
         pidFile: monitor.pidFile,
         consoleSocket: sock?.path,
         log: quietLog,

@@ -25,6 +25,8 @@ export interface CreateOptions {
   root: string;
   id: string;
   bundle: string;
+  /** The bundle's config.json as its writer has it (the engine): not read or validated again. */
+  config?: RuntimeConfig;
   pidFile?: string;
   noPivot?: boolean;
   /** --no-new-keyring: keep the caller's session keyring (runc's flag). */
@@ -79,7 +81,7 @@ function testPauseAt(stage: string): void {
 
 export async function create(opts: CreateOptions): Promise<Created> {
   const bundle = resolve(opts.bundle);
-  const config = loadConfig(bundle);
+  const config = opts.config ?? loadConfig(bundle);
   if (config.process?.terminal && !opts.consoleSocket) {
     // runc: "cannot allocate tty if runc will detach without setting console socket".
     throw new HullError('INVALID', '$.process.terminal is true: --console-socket is required', {
