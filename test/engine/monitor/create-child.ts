@@ -5,6 +5,7 @@
  * must then exit on its own, which proves the monitor does not keep the creator alive.
  */
 import { pathToFileURL } from 'node:url';
+import { runtimeArgv } from '../../../src/engine/containers/runtime.js';
 import {
   consoleSocketPath,
   type MonitorOptions,
@@ -23,10 +24,12 @@ export async function createUnderMonitor(
   mon: MonitorOptions,
 ): Promise<{ ok: boolean; status?: number; stderr?: string; error?: string; monitorPid?: number }> {
   if (kind !== 'library') {
-    const argv = [kind, '--root', root, 'create', '--bundle', bundle, '--pid-file', mon.pidFile];
-    if (mon.terminal) argv.push('--console-socket', consoleSocketPath(mon.containerDir));
-    argv.push(id);
-    const r = await spawnMonitorWithCommand(mon, argv);
+    const args = ['--root', root, 'create', '--bundle', bundle, '--pid-file', mon.pidFile];
+    if (mon.terminal) args.push('--console-socket', consoleSocketPath(mon.containerDir));
+    args.push(id);
+    // As the engine runs them: crun on a hybrid cgroup host through its mount-namespace wrapper.
+    const [file, argv] = runtimeArgv(kind, args);
+    const r = await spawnMonitorWithCommand(mon, [file, ...argv]);
     return { ok: r.status === 0, ...r };
   }
   const { create } = await import('../../../src/runtime/ops/create.js');

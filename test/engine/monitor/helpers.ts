@@ -8,6 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after } from 'node:test';
+import { runtimeArgv } from '../../../src/engine/containers/runtime.js';
 import type { MonitorOptions } from '../../../src/engine/monitor/index.js';
 import type { RuntimeConfig } from '../../../src/oci/runtime/types.js';
 import { repoRoot } from '../../helpers/fixtures.js';
@@ -33,7 +34,15 @@ export function kindSkip(kind: Kind): string | false {
     const b = bundle(rt, ['true'], (c) => {
       c.ociVersion = '1.0.2';
     });
-    const r = spawnSync('crun', ['--root', join(rt.dir, 'probe-root'), 'run', '--bundle', b, `probe-${process.pid}`], {
+    const [file, argv] = runtimeArgv('crun', [
+      '--root',
+      join(rt.dir, 'probe-root'),
+      'run',
+      '--bundle',
+      b,
+      `probe-${process.pid}`,
+    ]);
+    const r = spawnSync(file, argv, {
       encoding: 'utf8',
       stdio: ['ignore', 'pipe', 'pipe'],
       timeout: 30_000,
@@ -86,7 +95,8 @@ export function box(
 /** The runtime's CLI: bin/hull-runtime, runc or crun, with the box's --root. */
 export function cli(bx: Box, args: string[]): { status: number; stdout: string; stderr: string } {
   const bin = bx.kind === 'library' ? join(repoRoot, 'bin', 'hull-runtime') : bx.kind;
-  const r = spawnSync(bin, ['--root', bx.root, ...args], {
+  const [file, argv] = runtimeArgv(bin, ['--root', bx.root, ...args]);
+  const r = spawnSync(file, argv, {
     encoding: 'utf8',
     stdio: ['ignore', 'pipe', 'pipe'],
     timeout: 30_000,
