@@ -89,6 +89,23 @@ describe('hull run', () => {
     e.ok(['rm', 'detached']);
   });
 
+  it('start after a reboot (its run-time directory on /run gone) remakes the bundle and keeps the layer and logs', async () => {
+    const id = e
+      .ok(['run', '-d', '--network', 'none', e.image, 'sh', '-c', 'echo run >> /runs; cat /runs | wc -l; exit 3'])
+      .stdout.trim();
+    assert.equal(e.ok(['wait', id]).stdout.trim(), '3');
+    // The exit command (hull container cleanup) unmounts the rootfs; then /run "reboots".
+    const rootfs = join(containerDir(enginePaths(e.root), id), 'bundle', 'rootfs');
+    for (let i = 0; i < 100 && engineMounts(e.root).includes(rootfs); i++) await new Promise((r) => setTimeout(r, 50));
+    assert.ok(!engineMounts(e.root).includes(rootfs), 'unmounted after the exit');
+    rmSync(containerDir(enginePaths(e.root), id), { recursive: true, force: true });
+    e.ok(['start', id]);
+    assert.equal(e.ok(['wait', id]).stdout.trim(), '3');
+    // The container's own layer survived (the file has two lines) and so did the first run's log.
+    assert.deepEqual(e.ok(['logs', id]).stdout.trim().split('\n'), ['1', '2']);
+    e.ok(['rm', id]);
+  });
+
   it('two containers of one image share its snapshots: nothing is copied', () => {
     const snapshots = join(e.root, 'snapshots');
     e.ok(['pull', '-q', e.image]);
