@@ -9,6 +9,8 @@
 // (overlay keeps private clones of its layers, so nothing is left mounted anywhere to clean up).
 #include "idmap.h"
 
+#include "errors.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/mount.h>
@@ -29,16 +31,6 @@
 
 namespace hull {
 namespace {
-
-Napi::Value Fail(Napi::Env env, int err, const char* what, const std::string& path) {
-  std::string msg = std::string(strerror(err)) + ", " + what + (path.empty() ? "" : " '" + path + "'");
-  Napi::Error e = Napi::Error::New(env, msg);
-  const char* name = strerrorname_np(err);
-  e.Set("code", Napi::String::New(env, name ? name : "EUNKNOWN"));
-  e.Set("syscall", Napi::String::New(env, what));
-  e.ThrowAsJavaScriptException();
-  return env.Undefined();
-}
 
 bool WriteFile(const std::string& path, const std::string& text) {
   int fd = open(path.c_str(), O_WRONLY | O_CLOEXEC);
@@ -71,19 +63,19 @@ Napi::Value UsernsCreate(const Napi::CallbackInfo& info) {
   bool net = !netPath.empty();
 
   int go[2], ready[2];
-  if (pipe2(go, O_CLOEXEC) < 0) return Fail(env, errno, "pipe2", "");
+  if (pipe2(go, O_CLOEXEC) < 0) return ThrowErrno(env, errno, "pipe2", "");
   if (pipe2(ready, O_CLOEXEC) < 0) {
     int err = errno;
     close(go[0]);
     close(go[1]);
-    return Fail(env, err, "pipe2", "");
+    return ThrowErrno(env, err, "pipe2", "");
   }
   unsigned long flags = CLONE_NEWUSER | (net ? CLONE_NEWNET : 0) | SIGCHLD;
   pid_t pid = static_cast<pid_t>(syscall(SYS_clone, flags, nullptr, nullptr, nullptr, nullptr));
   if (pid < 0) {
     int err = errno;
     close(go[0]), close(go[1]), close(ready[0]), close(ready[1]);
-    return Fail(env, err, "clone(CLONE_NEWUSER)", "");
+    return ThrowErrno(env, err, "clone(CLONE_NEWUSER)", "");
   }
   if (pid == 0) {
     // The child (raw syscalls only: it is a copy of a multi-threaded process). It has every
@@ -137,7 +129,7 @@ Napi::Value UsernsCreate(const Napi::CallbackInfo& info) {
   close(go[1]);
   while (waitpid(pid, nullptr, 0) < 0 && errno == EINTR) {
   }
-  if (err) return Fail(env, err, what, where);
+  if (err) return ThrowErrno(env, err, what, where);
   return env.Undefined();
 }
 
@@ -154,7 +146,7 @@ Napi::Value IdmappedTrees(const Napi::CallbackInfo& info) {
   for (uint32_t i = 0; i < arr.Length(); i++) paths.push_back(arr.Get(i).As<Napi::String>().Utf8Value());
   std::string usernsPath = info[1].As<Napi::String>().Utf8Value();
   int userns = open(usernsPath.c_str(), O_RDONLY | O_CLOEXEC);
-  if (userns < 0) return Fail(env, errno, "open", usernsPath);
+  if (userns < 0) return ThrowErrno(env, errno, "open", usernsPath);
   std::vector<int> fds;
   int err = 0;
   const char* what = "";
@@ -178,7 +170,7 @@ Napi::Value IdmappedTrees(const Napi::CallbackInfo& info) {
   close(userns);
   if (err) {
     for (int fd : fds) close(fd);
-    return Fail(env, err, what, where);
+    return ThrowErrno(env, err, what, where);
   }
   Napi::Array out = Napi::Array::New(env, fds.size());
   for (size_t i = 0; i < fds.size(); i++) out.Set(static_cast<uint32_t>(i), Napi::Number::New(env, fds[i]));

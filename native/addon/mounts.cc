@@ -9,6 +9,8 @@
 //    /proc/thread-self/ns/net onto the given file (what `ip netns add` does), then ends.
 #include "mounts.h"
 
+#include "errors.h"
+
 #include <errno.h>
 #include <net/if.h>
 #include <pthread.h>
@@ -23,18 +25,6 @@
 
 namespace hull {
 namespace {
-
-Napi::Value ThrowSys(Napi::Env env, int err, const char* syscall, const std::string& path) {
-  std::string msg = std::string(strerror(err)) + ", " + syscall + " '" + path + "'";
-  Napi::Error e = Napi::Error::New(env, msg);
-  const char* name = strerrorname_np(err);
-  e.Set("code", Napi::String::New(env, name ? name : "EUNKNOWN"));
-  e.Set("errno", Napi::Number::New(env, -err));
-  e.Set("syscall", Napi::String::New(env, syscall));
-  e.Set("path", Napi::String::New(env, path));
-  e.ThrowAsJavaScriptException();
-  return env.Undefined();
-}
 
 struct MountJob {
   std::string cwd, source, target, fstype, data;
@@ -129,32 +119,26 @@ std::string Str(const Napi::Value& v) { return v.IsString() ? v.As<Napi::String>
 // paths in data (overlay's lowerdir) are resolved against it.
 Napi::Value Mount(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  if (info.Length() < 5) {
-    Napi::TypeError::New(env, "hull_native: missing arguments").ThrowAsJavaScriptException();
-    return env.Undefined();
-  }
+  if (!ArgsOk(info, 5)) return env.Undefined();
   MountJob j{Str(info[5]), Str(info[0]), Str(info[1]), Str(info[2]), Str(info[4]),
              static_cast<unsigned long>(info[3].As<Napi::Number>().Int64Value()), 0, "mount"};
   if (j.cwd.empty()) {
     MountThread(&j);
   } else {
     int rc = OnThread(MountThread, &j);
-    if (rc != 0) return ThrowSys(env, rc, "pthread_create", j.target);
+    if (rc != 0) return ThrowErrno(env, rc, "pthread_create", j.target);
   }
-  if (j.err != 0) return ThrowSys(env, j.err, j.syscall, j.target);
+  if (j.err != 0) return ThrowErrno(env, j.err, j.syscall, j.target);
   return env.Undefined();
 }
 
 // umount2(target, flags)
 Napi::Value Umount2(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  if (info.Length() < 2) {
-    Napi::TypeError::New(env, "hull_native: missing arguments").ThrowAsJavaScriptException();
-    return env.Undefined();
-  }
+  if (!ArgsOk(info, 2)) return env.Undefined();
   std::string target = Str(info[0]);
   int flags = info[1].As<Napi::Number>().Int32Value();
-  if (umount2(target.c_str(), flags) != 0) return ThrowSys(env, errno, "umount2", target);
+  if (umount2(target.c_str(), flags) != 0) return ThrowErrno(env, errno, "umount2", target);
   return env.Undefined();
 }
 
@@ -162,14 +146,11 @@ Napi::Value Umount2(const Napi::CallbackInfo& info) {
 // (an existing file).
 Napi::Value NetnsCreate(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  if (info.Length() < 1) {
-    Napi::TypeError::New(env, "hull_native: missing arguments").ThrowAsJavaScriptException();
-    return env.Undefined();
-  }
+  if (!ArgsOk(info, 1)) return env.Undefined();
   NetnsJob j{Str(info[0]), 0, "unshare"};
   int rc = OnThread(NetnsThread, &j);
-  if (rc != 0) return ThrowSys(env, rc, "pthread_create", j.path);
-  if (j.err != 0) return ThrowSys(env, j.err, j.syscall, j.path);
+  if (rc != 0) return ThrowErrno(env, rc, "pthread_create", j.path);
+  if (j.err != 0) return ThrowErrno(env, j.err, j.syscall, j.path);
   return env.Undefined();
 }
 

@@ -13,6 +13,8 @@
 // double-forked for the same reason).
 #include "spawn.h"
 
+#include "errors.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
@@ -43,17 +45,6 @@ struct SpawnJob {
   volatile pid_t grandchild;
   volatile int err;  // errno of a failure in a child (execve's, most likely)
 };
-
-Napi::Value Fail(Napi::Env env, int err, const char* what, const std::string& path) {
-  std::string msg = std::string(strerror(err)) + ", " + what + (path.empty() ? "" : " '" + path + "'");
-  Napi::Error e = Napi::Error::New(env, msg);
-  const char* name = strerrorname_np(err);
-  e.Set("code", Napi::String::New(env, name ? name : "EUNKNOWN"));
-  e.Set("syscall", Napi::String::New(env, what));
-  if (!path.empty()) e.Set("path", Napi::String::New(env, path));
-  e.ThrowAsJavaScriptException();
-  return env.Undefined();
-}
 
 // In the child, before exec: default signal handlers, the wanted fds, an empty signal mask.
 // Raw syscalls and async-signal-safe calls only: the memory is the parent's.
@@ -114,7 +105,7 @@ int Child(void* arg) {
 Napi::Value Pipe(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   int fds[2];
-  if (pipe2(fds, O_CLOEXEC) < 0) return Fail(env, errno, "pipe2", "");
+  if (pipe2(fds, O_CLOEXEC) < 0) return ThrowErrno(env, errno, "pipe2", "");
   Napi::Array out = Napi::Array::New(env, 2);
   out.Set(0u, Napi::Number::New(env, fds[0]));
   out.Set(1u, Napi::Number::New(env, fds[1]));
@@ -189,7 +180,7 @@ Napi::Value SpawnFds(const Napi::CallbackInfo& info) {
   }
   for (int m : moved) close(m);
   if (stacks != MAP_FAILED) munmap(stacks, 2 * kStack);
-  if (err) return Fail(env, err, "spawn", file);
+  if (err) return ThrowErrno(env, err, "spawn", file);
   return Napi::Number::New(env, pid);
 }
 
@@ -203,7 +194,7 @@ Napi::Value WaitPid(const Napi::CallbackInfo& info) {
   pid_t r;
   while ((r = waitpid(pid, &st, block ? 0 : WNOHANG)) < 0 && errno == EINTR) {
   }
-  if (r < 0) return Fail(env, errno, "waitpid", "");
+  if (r < 0) return ThrowErrno(env, errno, "waitpid", "");
   if (r == 0) return env.Null();
   Napi::Object out = Napi::Object::New(env);
   if (WIFEXITED(st)) out.Set("code", Napi::Number::New(env, WEXITSTATUS(st)));
