@@ -4,15 +4,15 @@
  * layer blob is verified against its digest and its uncompressed bytes against the config's
  * diff_id; any failure removes what the unpack created, so no half-made bundle is left.
  */
-import { mkdirSync, openSync, readdirSync, rmSync } from 'node:fs';
+import { mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { HullError, isErrno } from '../errors.js';
-import { layerCompression } from '../oci/media-types.js';
 import type { Descriptor, Platform } from '../oci/types.js';
 import { convertImageConfig, writeBundleConfig } from './bundle/convert.js';
 import { applyLayers } from './layer/apply.js';
 import { decodeLayer, warmDecoder } from './layer/decode.js';
+import { openLayerBlob } from './layer/layer-blob.js';
 import type { ImageLayout } from './layout/layout.js';
 import { resolveImage } from './resolve.js';
 
@@ -36,33 +36,11 @@ export interface UnpackResult {
  * worker thread (layer/decode.ts), so the main thread only parses the tar and writes files.
  */
 function openLayer(layout: ImageLayout, layer: Descriptor, diffID: string | undefined): Readable {
-  const compression = layerCompression(layer.mediaType);
-  if (!compression)
-    throw new HullError('LAYER_UNSUPPORTED', `layer ${layer.digest} has unsupported media type '${layer.mediaType}'`, {
-      file: layer.digest,
-      section: 'image-spec/manifest.md#image-manifest-property-descriptions',
-    });
-  const path = layout.blobPath(layer.digest);
-  let fd: number;
-  try {
-    fd = openSync(path, 'r');
-  } catch (err) {
-    if (!isErrno(err, 'ENOENT')) throw err;
-    // The same error as ImageLayout.openBlob's.
-    throw new HullError(
-      'BLOB_UNKNOWN',
-      `blob ${layer.digest} is not in the image layout ${layout.dir} (${path} does not exist)`,
-      {
-        file: path,
-        section: 'image-spec/image-layout.md#blobs',
-        cause: err,
-      },
-    );
-  }
+  const { fd, compression } = openLayerBlob(layout, layer);
   return decodeLayer({
     fd,
     compression,
-    blob: { digest: layer.digest, size: layer.size, label: path },
+    blob: { digest: layer.digest, size: layer.size, label: layout.blobPath(layer.digest) },
     diff: diffID ? { digest: diffID, label: `layer ${layer.digest} (diff_id)` } : undefined,
   });
 }

@@ -13,10 +13,11 @@
  */
 import { pipeline, type Readable, Transform } from 'node:stream';
 import { HullError } from '../../errors.js';
-import { refName } from '../../image/layout/layout.js';
+import { requireLayerCompression } from '../../image/layer/layer-blob.js';
+import { withTag } from '../../image/layout/layout.js';
 import { formatPlatform, hostPlatform } from '../../image/platform.js';
 import { type PlatformSelector, platformMatches } from '../../image/resolve.js';
-import { isIndexType, isManifestType, layerCompression, MediaType } from '../../oci/media-types.js';
+import { isIndexType, isManifestType, MediaType } from '../../oci/media-types.js';
 import { Annotation, type Descriptor, type ImageConfig, type ImageManifest } from '../../oci/types.js';
 import { parseImageConfig, parseIndex, parseManifest } from '../../oci/validate/parse.js';
 import type { Credentials } from '../../transport/auth-file.js';
@@ -26,7 +27,7 @@ import { connectRegistry } from '../../transport/docker/connect.js';
 import { fetchManifest } from '../../transport/docker/source.js';
 import type { ManifestBlob } from '../../transport/image-source.js';
 import { chainIDs } from '../snapshots/chain.js';
-import { runPool, snapshotFromLayout, unsupportedLayer } from '../snapshots/ensure.js';
+import { runPool, snapshotFromLayout } from '../snapshots/ensure.js';
 import { assertStorableName, candidates, fullName, type ImageName, tlsVerifyFor } from './names.js';
 import { type ImageStore, type LocalImage, REPO_DIGEST_ANNOTATION } from './store.js';
 
@@ -260,7 +261,7 @@ async function pullLayer(
   created: { blobs: string[]; chains: string[] },
 ): Promise<void> {
   const blobRef = { digest: layer.digest, size: layer.size };
-  if (needSnapshot && !layerCompression(layer.mediaType)) throw unsupportedLayer(layer);
+  if (needSnapshot) requireLayerCompression(layer);
   // The decode worker's start-up overlaps the download.
   if (needSnapshot) void import('../../image/layer/decode.js').then((m) => m.warmDecoder());
   const source: Readable = pipeline(openRegistryBlob(client, layer), counting(progress), () => {});
@@ -297,17 +298,7 @@ async function tagPulled(
           'PULL_RACED',
           `${name}: snapshot ${c} was removed while pulling (a concurrent rmi or prune); pull again`,
         );
-    const out: Descriptor[] = [];
-    let placed = false;
-    for (const d of index.manifests) {
-      if (refName(d) !== name) out.push(d);
-      else if (!placed) {
-        out.push(entry);
-        placed = true;
-      }
-    }
-    if (!placed) out.push(entry);
-    index.manifests = out;
+    index.manifests = withTag(index.manifests, name, entry);
     return index;
   });
 }

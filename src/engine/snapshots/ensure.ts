@@ -5,10 +5,9 @@
  * is decoded in the decode worker (layer/decode.ts: blob digest and diff_id both verified) and
  * applied alone in overlay format, so layers unpack in parallel: none needs its parent's files.
  */
-import { openSync } from 'node:fs';
-import { HullError, isErrno } from '../../errors.js';
+import { HullError } from '../../errors.js';
+import { openLayerBlob, requireLayerCompression } from '../../image/layer/layer-blob.js';
 import type { ImageLayout } from '../../image/layout/layout.js';
-import { layerCompression } from '../../oci/media-types.js';
 import type { Descriptor } from '../../oci/types.js';
 import type { SnapshotStore } from './snapshot-store.js';
 
@@ -25,13 +24,6 @@ export interface EnsureOptions {
   concurrency?: number;
 }
 
-export function unsupportedLayer(layer: Descriptor): HullError {
-  return new HullError('LAYER_UNSUPPORTED', `layer ${layer.digest} has unsupported media type '${layer.mediaType}'`, {
-    file: layer.digest,
-    section: 'image-spec/manifest.md#image-manifest-property-descriptions',
-  });
-}
-
 /** Builds the snapshot of layer `i` from its blob in the layout. */
 export async function snapshotFromLayout(
   layout: ImageLayout,
@@ -41,8 +33,7 @@ export async function snapshotFromLayout(
   opts: EnsureOptions = {},
 ): Promise<void> {
   const layer = image.layers[i]!;
-  const compression = layerCompression(layer.mediaType);
-  if (!compression) throw unsupportedLayer(layer);
+  requireLayerCompression(layer);
   const path = layout.blobPath(layer.digest);
   // Loaded when a snapshot is missing: a run of an unpacked image needs neither (start-up).
   const [{ applyLayer }, { decodeLayer }] = await Promise.all([
@@ -50,17 +41,20 @@ export async function snapshotFromLayout(
     import('../../image/layer/decode.js'),
   ]);
   await snapshots.create(image.chainIDs[i]!, image.diffIDs[i]!, image.chainIDs[i - 1], async (fsDir) => {
-    let fd: number;
+    let blob: ReturnType<typeof openLayerBlob>;
     try {
-      fd = openSync(path, 'r');
+      blob = openLayerBlob(layout, layer);
     } catch (err) {
-      if (!isErrno(err, 'ENOENT')) throw err;
-      throw new HullError(
-        'BLOB_UNKNOWN',
-        `blob ${layer.digest} is not in the image store ${layout.dir} (${path} does not exist); pull the image again`,
-        { file: path, section: 'image-spec/image-layout.md#blobs', cause: err },
-      );
+      // The layout's error, with what to do about it in the engine's store.
+      if (err instanceof HullError && err.code === 'BLOB_UNKNOWN')
+        throw new HullError(err.code, `${err.message}; pull the image again`, {
+          file: err.file,
+          section: err.section,
+          cause: err,
+        });
+      throw err;
     }
+    const { fd, compression } = blob;
     const tar = decodeLayer({
       fd,
       compression,

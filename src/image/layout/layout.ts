@@ -107,13 +107,21 @@ export class ImageLayout {
    */
   openBlob(desc: BlobRef): Readable {
     const path = this.blobPath(desc.digest);
-    let fd: number;
-    try {
-      fd = openSync(path, 'r');
-    } catch (err) {
-      throw this.mapMissing(err, desc.digest, path);
-    }
+    const fd = this.openBlobFd(desc.digest);
     return pipeline(createReadStream(path, { fd }), new VerifyingStream(desc, path), () => {});
+  }
+
+  /**
+   * An open descriptor of the blob, for a reader that verifies digest and size itself (the layer
+   * decoder); BLOB_UNKNOWN as openBlob's when it is missing.
+   */
+  openBlobFd(digest: string): number {
+    const path = this.blobPath(digest);
+    try {
+      return openSync(path, 'r');
+    } catch (err) {
+      throw this.mapMissing(err, digest, path);
+    }
   }
 
   /** The blob's bytes, verified against the descriptor's digest and size. */
@@ -170,18 +178,7 @@ export class ImageLayout {
     parseDigest(descriptor.digest);
     const entry: Descriptor = { ...descriptor, annotations: { ...descriptor.annotations, [Annotation.refName]: name } };
     await this.updateIndex((index) => {
-      // Replace in place (keeps the order stable), dropping any further entries of the same name.
-      const out: Descriptor[] = [];
-      let placed = false;
-      for (const d of index.manifests) {
-        if (refName(d) !== name) out.push(d);
-        else if (!placed) {
-          out.push(entry);
-          placed = true;
-        }
-      }
-      if (!placed) out.push(entry);
-      index.manifests = out;
+      index.manifests = withTag(index.manifests, name, entry);
       return index;
     });
   }
@@ -232,4 +229,22 @@ async function exists(path: string): Promise<boolean> {
     if (isErrno(err, 'ENOENT')) return false;
     throw err;
   }
+}
+
+/**
+ * index.json's manifests with `entry` under `name`: in place of the first entry of that name
+ * (the order stays stable), further entries of the name dropped, or appended when it is new.
+ */
+export function withTag(manifests: Descriptor[], name: string, entry: Descriptor): Descriptor[] {
+  const out: Descriptor[] = [];
+  let placed = false;
+  for (const d of manifests) {
+    if (refName(d) !== name) out.push(d);
+    else if (!placed) {
+      out.push(entry);
+      placed = true;
+    }
+  }
+  if (!placed) out.push(entry);
+  return out;
 }
