@@ -60,11 +60,9 @@ export function spawnInit(preserveFds: number, launcher?: Launcher): PendingInit
   const bin = locate();
   const preserved = Array.from({ length: preserveFds }, (_, i) => 3 + i);
   const base = 3 + preserveFds;
-  const argv = [String(base), String(base + 1), String(base + 2)];
-  const cmd = { file: bin, args: argv };
   // Loaded here, not at the top: the engine's path (a launcher) never needs node:child_process.
   const { spawn } = createRequire(import.meta.url)('node:child_process') as typeof import('node:child_process');
-  const child = spawn(cmd.file, cmd.args, {
+  const child = spawn(bin, [String(base), String(base + 1), String(base + 2)], {
     stdio: ['inherit', 'inherit', 'inherit', ...preserved, 'pipe', 'pipe', 'pipe'],
   });
   const planOut = child.stdio[base] as Writable;
@@ -92,7 +90,7 @@ export function spawnInit(preserveFds: number, launcher?: Launcher): PendingInit
         return Promise.reject(spawnError);
       }
       planOut.end(plan);
-      return talk(child, syncOut, syncIn, handlers, false);
+      return talk(syncOut, { write: (t) => syncIn.write(t), destroy: () => syncIn.destroy() }, handlers, child);
     },
   };
 }
@@ -177,7 +175,7 @@ function spawnLaunched(preserveFds: number, launcher: Launcher): PendingInit {
           closeOurs();
         },
       };
-      return talkTo(syncOut, syncIn, handlers, undefined);
+      return talk(syncOut, syncIn, handlers, undefined);
     },
   };
 }
@@ -191,27 +189,13 @@ export function runInit(
   return spawnInit(preserveFds, launcher).send(plan, handlers);
 }
 
+/** The sync protocol; `child` is hull-init as our own child (its exit status names a failure). */
 function talk(
-  child: ChildProcess,
-  syncOut: Readable,
-  syncIn: Writable,
-  handlers: InitHandlers,
-  launched: boolean,
-): Promise<StartedInit> {
-  return talkTo(syncOut, { write: (t) => syncIn.write(t), destroy: () => syncIn.destroy() }, handlers, {
-    child,
-    launched,
-  });
-}
-
-/** The sync protocol; `own` is hull-init as our child (its exit status names a failure). */
-function talkTo(
   syncOut: Readable,
   syncIn: { write(t: string | Buffer): boolean; destroy(): void },
   handlers: InitHandlers,
-  own: { child: ChildProcess; launched: boolean } | undefined,
+  child: ChildProcess | undefined,
 ): Promise<StartedInit> {
-  const child = own?.child;
   return new Promise((resolve, reject) => {
     let pid = 0;
     let buf = '';
@@ -223,11 +207,7 @@ function talkTo(
       syncOut.destroy();
       syncIn.destroy();
       if (err) reject(err);
-      else {
-        // A launcher outlives us: it must not keep this process's event loop alive.
-        if (own?.launched) child?.unref();
-        resolve({ pid, child });
-      }
+      else resolve({ pid, child });
     };
     child?.on('error', (err) => finish(err));
     syncOut.setEncoding('utf8');

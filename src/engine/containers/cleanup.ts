@@ -16,8 +16,18 @@ import { openRuntime } from './runtime.js';
 import { refresh } from './status.js';
 import { removeUserns } from './userns.js';
 
-export async function releaseResources(engine: Engine, c: ContainerRecord): Promise<void> {
-  const dir = containerDir(engine.paths, c.id);
+/** Unmounts the container's rootfs; idempotent. */
+export async function unmountContainerRootfs(engine: Engine, id: string): Promise<void> {
+  await unmountRootfs(join(containerDir(engine.paths, id), 'bundle', 'rootfs'));
+  // Where hull put it before the run-time directory moved to /run (a container made then).
+  await unmountRootfs(join(containerDataDir(engine.paths, id), 'bundle', 'rootfs'));
+}
+
+/**
+ * The rootfs first (`onUnmounted` runs then: its layers may go from here on), then the runtime's
+ * container, the network and the user namespace.
+ */
+export async function releaseResources(engine: Engine, c: ContainerRecord, onUnmounted?: () => void): Promise<void> {
   const errors: string[] = [];
   const attempt = async (what: string, fn: () => Promise<void>) => {
     try {
@@ -26,6 +36,8 @@ export async function releaseResources(engine: Engine, c: ContainerRecord): Prom
       errors.push(`${what}: ${(err as Error).message}`);
     }
   };
+  await attempt('rootfs', () => unmountContainerRootfs(engine, c.id));
+  onUnmounted?.();
   await attempt('runtime delete', async () => {
     const runtime = openRuntime(c.config.runtime, engine.paths.runtimeRoot);
     await runtime.delete(c.id, true).catch((err: Error) => {
@@ -34,11 +46,6 @@ export async function releaseResources(engine: Engine, c: ContainerRecord): Prom
   });
   await attempt('network', () => teardownContainerNetwork(engine, c.id, c.config));
   if (c.config.idMap) await attempt('user namespace', async () => removeUserns(c.id));
-  await attempt('rootfs', async () => {
-    await unmountRootfs(join(dir, 'bundle', 'rootfs'));
-    // Where hull put it before the run-time directory moved to /run (a container made then).
-    await unmountRootfs(join(containerDataDir(engine.paths, c.id), 'bundle', 'rootfs'));
-  });
   if (errors.length) throw new Error(`cleaning up container ${c.id.slice(0, 12)}: ${errors.join('; ')}`);
 }
 
@@ -62,10 +69,11 @@ export function forget(engine: Engine, id: string, o: { keepData?: boolean } = {
  */
 export async function removeAll(engine: Engine, c: ContainerRecord): Promise<void> {
   const data = containerDataDir(engine.paths, c.id);
-  await unmountRootfs(join(containerDir(engine.paths, c.id), 'bundle', 'rootfs'));
-  const layers = existsSync(data) ? removeDirAsync(data) : Promise.resolve();
+  let layers: Promise<void> = Promise.resolve();
   try {
-    await releaseResources(engine, c);
+    await releaseResources(engine, c, () => {
+      if (existsSync(data)) layers = removeDirAsync(data);
+    });
     forget(engine, c.id, { keepData: true });
   } finally {
     await layers;

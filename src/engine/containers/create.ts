@@ -189,7 +189,8 @@ function openPathsTo(engine: Engine, dir: string, gid: number, volumes: boolean)
     if (d === '/') break;
   }
   for (const d of open) {
-    if ((statSync(d).mode & 0o711) !== 0o711) chmodSync(d, statSync(d).mode | 0o711);
+    const mode = statSync(d).mode & 0o7777;
+    if ((mode & 0o711) !== 0o711) chmodSync(d, mode | 0o711);
   }
   chownSync(dir, 0, gid);
   chmodSync(dir, 0o710);

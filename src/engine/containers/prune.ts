@@ -8,8 +8,8 @@ import { join } from 'node:path';
 import { LOCK_EX, LOCK_NB, LOCK_UN, native } from '../../native.js';
 import { allContainers, getContainer, imageInUse } from '../db/containers.js';
 import type { Engine } from '../engine.js';
-import { containerDataDir, containerDir } from '../paths.js';
-import { forget, releaseResources } from './cleanup.js';
+import { containerDir } from '../paths.js';
+import { forget, releaseResources, unmountContainerRootfs } from './cleanup.js';
 import { refresh } from './status.js';
 
 /** True when some process holds the container's lock (a create or rm in progress). */
@@ -54,9 +54,7 @@ export async function pruneSystem(engine: Engine, o: { volumes: boolean; allImag
     if (getContainer(engine.db, id)) continue;
     const dir = containerDir(engine.paths, id);
     if (locked(dir)) continue;
-    const { unmountRootfs } = await import('./rootfs.js');
-    await unmountRootfs(join(dir, 'bundle', 'rootfs'));
-    await unmountRootfs(join(containerDataDir(engine.paths, id), 'bundle', 'rootfs')); // an older hull's place
+    await unmountContainerRootfs(engine, id);
     const { removeUserns } = await import('./userns.js');
     try {
       removeUserns(id);

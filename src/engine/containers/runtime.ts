@@ -4,11 +4,12 @@
  * share. Either way the container is created under the container's monitor, which becomes the
  * container's parent (a subreaper) and outlives this hull process.
  */
-import { existsSync, statfsSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { promisify } from 'node:util';
 import { HullError } from '../../errors.js';
 import type { RuntimeConfig } from '../../oci/runtime/types.js';
+import { detectCgroupMode } from '../../runtime/cgroups/mode.js';
 import type { Logger } from '../../runtime/cli/log.js';
 import { consoleSocketFor, startConsoleRelay } from '../monitor/console.js';
 import { type MonitorOptions, monitorLauncher, spawnMonitorWithCommand } from '../monitor/index.js';
@@ -115,17 +116,12 @@ class LibraryRuntime implements RuntimeDriver {
   }
 }
 
-const CGROUP2_SUPER_MAGIC = 0x63677270;
-
-/** A hybrid cgroup host: v1 hierarchies under /sys/fs/cgroup, cgroup2 at /sys/fs/cgroup/unified. */
-export function hybridCgroups(): boolean {
+/** A hybrid cgroup host (v1 hierarchies plus cgroup2 at /sys/fs/cgroup/unified), as the runtime sees it. */
+function hybridCgroups(): boolean {
   try {
-    return (
-      statfsSync('/sys/fs/cgroup/unified').type === CGROUP2_SUPER_MAGIC &&
-      statfsSync('/sys/fs/cgroup').type !== CGROUP2_SUPER_MAGIC
-    );
+    return detectCgroupMode() === 'hybrid';
   } catch {
-    return false;
+    return false; // no cgroups mounted: crun says so itself
   }
 }
 
