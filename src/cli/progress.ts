@@ -58,3 +58,51 @@ export async function layerBar(quiet: boolean, title: string): Promise<LayerBar>
     },
   };
 }
+
+export interface BlobBar {
+  /** `bytes` more of it are done. */
+  advance(bytes: number): void;
+  /** The bar ends full, its count replaced by `text`. */
+  finish(text: string): void;
+}
+
+/** One bar per blob (cli-progress on stderr): `blob <short digest> [===] done / size`. */
+export async function blobBarSet(): Promise<{
+  bar(digest: string, size: number): BlobBar;
+  /** A line above the bars. */
+  log(line: string): void;
+  stop(): void;
+}> {
+  const { MultiBar, Presets } = (await import('cli-progress')).default;
+  const { humanSize } = await import('./output.js');
+  const multi = new MultiBar(
+    {
+      format: '{label} [{bar}] {done} / {size}',
+      hideCursor: true,
+      stream: process.stderr,
+      clearOnComplete: false,
+      autopadding: true,
+    },
+    Presets.shades_classic,
+  );
+  return {
+    bar(digest, size) {
+      const total = Math.max(size, 1);
+      const short = digest.slice(digest.indexOf(':') + 1, digest.indexOf(':') + 13);
+      const b = multi.create(total, 0, { label: `blob ${short}`, done: humanSize(0), size: humanSize(size) });
+      let n = 0;
+      return {
+        advance(bytes) {
+          n += bytes;
+          b.update(Math.min(n, total), { done: humanSize(n) });
+        },
+        finish(text) {
+          b.update(total, { done: text });
+          b.stop();
+        },
+      };
+    },
+    log: (line) => multi.log(line),
+    stop: () => multi.stop(),
+  };
+}

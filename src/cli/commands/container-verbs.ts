@@ -1,6 +1,6 @@
 /** docker's per-container verbs: start, stop, kill, rm, wait. Each prints what docker prints. */
 import { flag, stringOption } from '../args.js';
-import { type CommandSpec, UsageError } from '../command.js';
+import { type CommandSpec, type OptionSpec, type ParsedCommand, UsageError } from '../command.js';
 import { rootOption } from '../engine-command.js';
 
 /** Runs fn for every named container; docker goes on after a failure and exits 1 at the end. */
@@ -18,105 +18,87 @@ async function each(names: string[], fn: (name: string) => Promise<string | unde
   return failed ? 1 : 0;
 }
 
-async function engineOf(args: Parameters<CommandSpec['run']>[0]) {
-  const { openEngine } = await import('../../engine/engine.js');
-  return openEngine(stringOption(args, 'root'));
+type Lifecycle = typeof import('../../engine/containers/lifecycle.js');
+type Engine = import('../../engine/engine.js').Engine;
+
+/**
+ * A verb over CONTAINER...: its options besides --root, and what it does to one container given
+ * the engine and the lifecycle module (its output line, if any). `check` sees the options first,
+ * so a bad flag fails before any container is touched.
+ */
+function containerVerb(o: {
+  name: string;
+  summary: string;
+  options?: Record<string, OptionSpec>;
+  check?: (args: ParsedCommand) => void;
+  act: (lc: Lifecycle, engine: Engine, name: string, args: ParsedCommand) => Promise<string | undefined>;
+}): CommandSpec {
+  return {
+    name: o.name,
+    summary: o.summary,
+    usage: `${o.name} [OPTIONS] CONTAINER...`,
+    positionals: [1, Number.POSITIVE_INFINITY],
+    errorExitCode: 125,
+    exitWhenDone: true,
+    options: { root: rootOption, ...o.options },
+    async run(args) {
+      o.check?.(args);
+      const { openEngine } = await import('../../engine/engine.js');
+      const engine = openEngine(stringOption(args, 'root'));
+      const lc = await import('../../engine/containers/lifecycle.js');
+      return each(args.positionals, (n) => o.act(lc, engine, n, args));
+    },
+  };
 }
 
-export const startCommand: CommandSpec = {
+export const startCommand = containerVerb({
   name: 'start',
   summary: 'Start one or more created or stopped containers.',
-  usage: 'start [OPTIONS] CONTAINER...',
-  positionals: [1, Number.POSITIVE_INFINITY],
-  errorExitCode: 125,
-  exitWhenDone: true,
-  options: { root: rootOption },
-  async run(args) {
-    const engine = await engineOf(args);
-    const { startContainer } = await import('../../engine/containers/lifecycle.js');
-    return each(args.positionals, async (n) => {
-      await startContainer(engine, n);
-      return n;
-    });
+  act: async (lc, engine, n) => {
+    await lc.startContainer(engine, n);
+    return n;
   },
-};
+});
 
-export const stopCommand: CommandSpec = {
+export const stopCommand = containerVerb({
   name: 'stop',
   summary: "Stop running containers: the image's stop signal (SIGTERM), then SIGKILL after the timeout.",
-  usage: 'stop [OPTIONS] CONTAINER...',
-  positionals: [1, Number.POSITIVE_INFINITY],
-  errorExitCode: 125,
-  exitWhenDone: true,
   options: {
-    root: rootOption,
     time: { type: 'string', short: 't', description: 'seconds to wait before killing (default 10)', valueName: 'N' },
   },
-  async run(args) {
-    const engine = await engineOf(args);
+  check: (args) => {
     const t = stringOption(args, 'time');
     if (t !== undefined && !/^\d+$/.test(t)) throw new UsageError(`invalid --time '${t}'`);
-    const { stopContainer } = await import('../../engine/containers/lifecycle.js');
-    return each(args.positionals, async (n) => {
-      await stopContainer(engine, n, t === undefined ? undefined : Number(t));
-      return n;
-    });
   },
-};
+  act: async (lc, engine, n, args) => {
+    const t = stringOption(args, 'time');
+    await lc.stopContainer(engine, n, t === undefined ? undefined : Number(t));
+    return n;
+  },
+});
 
-export const killCommand: CommandSpec = {
+export const killCommand = containerVerb({
   name: 'kill',
   summary: 'Send a signal (default SIGKILL) to running containers.',
-  usage: 'kill [OPTIONS] CONTAINER...',
-  positionals: [1, Number.POSITIVE_INFINITY],
-  errorExitCode: 125,
-  exitWhenDone: true,
-  options: {
-    root: rootOption,
-    signal: { type: 'string', short: 's', description: 'signal name or number', valueName: 'SIG' },
+  options: { signal: { type: 'string', short: 's', description: 'signal name or number', valueName: 'SIG' } },
+  act: async (lc, engine, n, args) => {
+    await lc.killContainer(engine, n, stringOption(args, 'signal') ?? 'KILL');
+    return n;
   },
-  async run(args) {
-    const engine = await engineOf(args);
-    const { killContainer } = await import('../../engine/containers/lifecycle.js');
-    return each(args.positionals, async (n) => {
-      await killContainer(engine, n, stringOption(args, 'signal') ?? 'KILL');
-      return n;
-    });
-  },
-};
+});
 
-export const rmCommand: CommandSpec = {
+export const rmCommand = containerVerb({
   name: 'rm',
   summary: 'Remove containers (running ones with -f).',
-  usage: 'rm [OPTIONS] CONTAINER...',
-  positionals: [1, Number.POSITIVE_INFINITY],
-  errorExitCode: 125,
-  exitWhenDone: true,
-  options: {
-    root: rootOption,
-    force: { type: 'boolean', short: 'f', description: 'kill and remove running containers' },
+  options: { force: { type: 'boolean', short: 'f', description: 'kill and remove running containers' } },
+  act: async (lc, engine, n, args) => {
+    await lc.removeContainer(engine, n, flag(args, 'force'));
+    return n;
   },
-  async run(args) {
-    const engine = await engineOf(args);
-    const { removeContainer } = await import('../../engine/containers/lifecycle.js');
-    return each(args.positionals, async (n) => {
-      await removeContainer(engine, n, flag(args, 'force'));
-      return n;
-    });
-  },
-};
+});
 
-export const waitCommand: CommandSpec = {
+export const waitCommand = containerVerb({
   name: 'wait',
   summary: 'Wait for containers to stop and print their exit codes.',
-  usage: 'wait [OPTIONS] CONTAINER...',
-  positionals: [1, Number.POSITIVE_INFINITY],
-  errorExitCode: 125,
-  exitWhenDone: true,
-  options: { root: rootOption },
-  async run(args) {
-    const engine = await engineOf(args);
-    const { waitContainer } = await import('../../engine/containers/lifecycle.js');
-    return each(args.positionals, async (n) => String(await waitContainer(engine, n)));
-  },
-};
+  act: async (lc, engine, n) => String(await lc.waitContainer(engine, n)),
+});

@@ -3,42 +3,27 @@ import type { CopyOptions, CopyProgress } from '../../transport/copy.js';
 import { flag, stringOption } from '../args.js';
 import { type CommandSpec, UsageError } from '../command.js';
 import { humanSize } from '../output.js';
-import { progressWanted } from '../progress.js';
+import { blobBarSet, progressWanted } from '../progress.js';
 
 /** One cli-progress bar per blob on stderr (terminals only); nothing otherwise. */
 async function blobBars(quiet: boolean): Promise<{ progress?: CopyProgress; stop(): void }> {
   if (!progressWanted(quiet)) return { stop() {} };
-  const { MultiBar, Presets } = (await import('cli-progress')).default;
-  const multi = new MultiBar(
-    {
-      format: '{label} [{bar}] {done} / {size}',
-      hideCursor: true,
-      stream: process.stderr,
-      clearOnComplete: false,
-      autopadding: true,
-    },
-    Presets.shades_classic,
-  );
+  const bars = await blobBarSet();
   return {
     progress: {
       blob(desc) {
-        const short = desc.digest.slice(desc.digest.indexOf(':') + 1, desc.digest.indexOf(':') + 13);
-        const total = Math.max(desc.size, 1);
-        const bar = multi.create(total, 0, { label: `blob ${short}`, done: humanSize(0), size: humanSize(desc.size) });
+        const bar = bars.bar(desc.digest, desc.size);
         let n = 0;
         return {
           advance(bytes) {
             n += bytes;
-            bar.update(Math.min(n, total), { done: humanSize(n) });
+            bar.advance(bytes);
           },
-          done(how) {
-            bar.update(total, { done: how === 'sent' ? humanSize(n) : how, size: humanSize(desc.size) });
-            bar.stop();
-          },
+          done: (how) => bar.finish(how === 'sent' ? humanSize(n) : how),
         };
       },
     },
-    stop: () => multi.stop(),
+    stop: () => bars.stop(),
   };
 }
 

@@ -3,49 +3,23 @@ import { flag, stringOption } from '../args.js';
 import type { CommandSpec } from '../command.js';
 import { engineRun, rootOf, rootOption } from '../engine-command.js';
 import { humanSize } from '../output.js';
-import { progressWanted } from '../progress.js';
-
-function short(digest: string): string {
-  return digest.slice(digest.indexOf(':') + 1, digest.indexOf(':') + 13);
-}
+import { blobBarSet, progressWanted } from '../progress.js';
 
 /** One bar per layer on a terminal (cli-progress, loaded only then). */
 async function barProgress(): Promise<{ progress: PullProgress; stop(): void }> {
-  const { MultiBar, Presets } = (await import('cli-progress')).default;
-  const multi = new MultiBar(
-    {
-      format: '{label} [{bar}] {done} / {size}',
-      hideCursor: true,
-      stream: process.stderr,
-      clearOnComplete: false,
-      autopadding: true,
-    },
-    Presets.shades_classic,
-  );
+  const bars = await blobBarSet();
   return {
     progress: {
-      trying: (name) => multi.log(`Trying to pull ${name}...\n`),
+      trying: (name) => bars.log(`Trying to pull ${name}...\n`),
       layer(desc) {
-        const total = Math.max(desc.size, 1);
-        const bar = multi.create(total, 0, {
-          label: `blob ${short(desc.digest)}`,
-          done: humanSize(0),
-          size: humanSize(desc.size),
-        });
-        let n = 0;
+        const bar = bars.bar(desc.digest, desc.size);
         return {
-          advance(bytes) {
-            n += bytes;
-            bar.update(Math.min(n, total), { done: humanSize(n) });
-          },
-          done(how) {
-            bar.update(total, { done: how === 'skipped' ? 'already exists' : humanSize(desc.size) });
-            bar.stop();
-          },
+          advance: (bytes) => bar.advance(bytes),
+          done: (how) => bar.finish(how === 'skipped' ? 'already exists' : humanSize(desc.size)),
         };
       },
     },
-    stop: () => multi.stop(),
+    stop: () => bars.stop(),
   };
 }
 
