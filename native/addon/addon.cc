@@ -5,6 +5,7 @@
 #include "spawn.h"
 #include "mounts.h"
 #include "inflate.h"
+#include "layer_decoder.h"
 
 static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("mknod", Napi::Function::New(env, hull::Mknod));
@@ -41,9 +42,11 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("waitpid", Napi::Function::New(env, hull::WaitPid));
   exports.Set("idmappedTrees", Napi::Function::New(env, hull::IdmappedTrees));
   exports.Set("inflateAvailable", Napi::Function::New(env, hull::InflateAvailable));
-  exports.Set("inflateNew", Napi::Function::New(env, hull::InflateNew));
-  exports.Set("inflateReset", Napi::Function::New(env, hull::InflateReset));
-  exports.Set("inflateRun", Napi::Function::New(env, hull::InflateRun));
+  exports.Set("layerDecoderNew", Napi::Function::New(env, hull::LayerDecoderNew));
+  exports.Set("layerDecoderTake", Napi::Function::New(env, hull::LayerDecoderTake));
+  exports.Set("layerDecoderGive", Napi::Function::New(env, hull::LayerDecoderGive));
+  exports.Set("layerDecoderResult", Napi::Function::New(env, hull::LayerDecoderResult));
+  exports.Set("layerDecoderStop", Napi::Function::New(env, hull::LayerDecoderStop));
   return exports;
 }
 

@@ -32,8 +32,8 @@ export interface UnpackResult {
 }
 
 /**
- * The layer's blob, verified, decompressed, and verified again against its diff_id — all in a
- * worker thread (layer/decode.ts), so the main thread only parses the tar and writes files.
+ * The layer's blob, verified, decompressed, and verified again against its diff_id — all off
+ * the main thread (layer/decode.ts), so the main thread only parses the tar and writes files.
  */
 function openLayer(layout: ImageLayout, layer: Descriptor, diffID: string | undefined): Readable {
   const { fd, compression } = openLayerBlob(layout, layer);
@@ -42,6 +42,7 @@ function openLayer(layout: ImageLayout, layer: Descriptor, diffID: string | unde
     compression,
     blob: { digest: layer.digest, size: layer.size, label: layout.blobPath(layer.digest) },
     diff: diffID ? { digest: diffID, label: `layer ${layer.digest} (diff_id)` } : undefined,
+    lend: true, // applyLayers hands every chunk back
   });
 }
 
@@ -77,6 +78,7 @@ export async function unpackImage(
       })),
       {
         maxBytes: opts.maxLayerBytes,
+        freshRoot: true, // made just above
         onLayerDone: (i) => opts.onLayer?.(i + 1, manifest.layers.length, manifest.layers[i]!),
       },
     );

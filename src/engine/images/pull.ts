@@ -1,7 +1,7 @@
 /**
  * hull pull: a registry image into the image store, each layer streamed from the network into
  * its blob (verified, then renamed into blobs/) and from there into its snapshot (inflated and
- * checked against the config's diff_id in the decode worker, unpacked in overlay format into
+ * checked against the config's diff_id by the layer decoder, unpacked in overlay format into
  * snapshots/tmp-*, then renamed into place) — all layers at once, since an overlay snapshot
  * never needs its parent's files (docs/engine.md). A snapshot is committed only after its blob's digest and its diff_id
  * both matched; a failed pull removes every temp file and whatever blob or snapshot it had
@@ -243,10 +243,11 @@ function counting(progress: LayerProgress | undefined): Transform {
 }
 
 /**
- * One layer: network → blob (verified, renamed in), then → decode worker (blob digest, inflate,
- * diff_id) → overlay unpack, committed once both digests matched. Measured on the debian:bench
- * fixture: teeing the network stream into inflate on the main thread was slower (~3.3 s vs
- * ~2.5 s) than landing the blob first and decoding it in the worker, since the main thread's
+ * One layer: network → blob (verified, renamed in), then → layer decoder (blob digest, inflate,
+ * diff_id, off the main thread: layer/decode.ts) → overlay unpack, committed once both digests
+ * matched. Measured on the debian:bench fixture: teeing the network stream into inflate on the
+ * main thread was slower (~3.3 s vs ~2.5 s) than landing the blob first and decoding it off the
+ * main thread, since the main thread's
  * tar work is the bottleneck and a loopback registry delivers 50 MB in ~50 ms.
  */
 async function pullLayer(
@@ -262,13 +263,13 @@ async function pullLayer(
 ): Promise<void> {
   const blobRef = { digest: layer.digest, size: layer.size };
   if (needSnapshot) requireLayerCompression(layer);
-  // The decode worker's start-up overlaps the download.
+  // The decoder's start-up (a worker thread, when a layer needs one) overlaps the download.
   if (needSnapshot) void import('../../image/layer/decode.js').then((m) => m.warmDecoder());
   const source: Readable = pipeline(openRegistryBlob(client, layer), counting(progress), () => {});
   await store.layout.putBlob(source, blobRef);
   created.blobs.push(layer.digest);
   if (!needSnapshot) return;
-  // Inflate and both digests in the decode worker; the main thread only parses and writes.
+  // Inflate and both digests off the main thread (layer/decode.ts); it only parses and writes.
   await snapshotFromLayout(store.layout, store.snapshots, image, i, { maxLayerBytes: opts.maxLayerBytes });
   created.chains.push(image.chainIDs[i]!);
 }

@@ -2,7 +2,7 @@
  * ensureSnapshots: the lowerdirs of an image, top layer first (overlayfs' lowerdir order),
  * unpacking from the layout whatever snapshot is missing — for images that arrived without a
  * pull (hull copy into the store, an import) or whose snapshots were removed. Each missing layer
- * is decoded in the decode worker (layer/decode.ts: blob digest and diff_id both verified) and
+ * is decoded off the main thread (layer/decode.ts: blob digest and diff_id both verified) and
  * applied alone in overlay format, so layers unpack in parallel: none needs its parent's files.
  */
 import { HullError } from '../../errors.js';
@@ -60,6 +60,7 @@ export async function snapshotFromLayout(
       compression,
       blob: { digest: layer.digest, size: layer.size, label: path },
       diff: { digest: image.diffIDs[i]!, label: `layer ${layer.digest} (diff_id)` },
+      lend: true, // applyLayer hands every chunk back
     });
     const stats = await applyLayer(fsDir, tar, {
       layerLabel: layer.digest,

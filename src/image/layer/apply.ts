@@ -26,6 +26,8 @@ export interface ApplyOptions {
   layerLabel?: string;
   /** 'overlay': unpack as an overlayfs lowerdir of its own (apply-entry.ts); default 'oci'. */
   whiteouts?: WhiteoutFormat;
+  /** The rootfs is empty: this is its first layer (apply-entry.ts ApplierOptions). */
+  freshRoot?: boolean;
 }
 
 export interface LayerSource {
@@ -40,6 +42,8 @@ export interface ApplyLayersOptions {
   readAhead?: number;
   /** Called after each layer is applied, with its position (0-based) and stats: progress display. */
   onLayerDone?: (index: number, stats: ApplyStats) => void;
+  /** The rootfs is empty (the caller just made it): the first layer has nothing below it. */
+  freshRoot?: boolean;
 }
 
 export const DEFAULT_MAX_BYTES = 32 * 1024 ** 3;
@@ -53,7 +57,7 @@ export async function applyLayer(
   const label = opts.layerLabel ?? 'layer';
   const maxBytes = opts.maxBytes ?? DEFAULT_MAX_BYTES;
   mkdirSync(rootfs, { recursive: true });
-  const applier = new LayerApplier(rootfs, label, { whiteouts: opts.whiteouts });
+  const applier = new LayerApplier(rootfs, label, { whiteouts: opts.whiteouts, freshRoot: opts.freshRoot });
   const reader = new TarReader(applier, { maxBytes, label });
   try {
     try {
@@ -103,7 +107,11 @@ export async function applyLayers(
       // Start decompressing the next layer now; it fills at most readAhead bytes meanwhile.
       // (Inside the try: if opening it fails, the current layer's stream is destroyed too.)
       next = i + 1 < layers.length ? prefetch((layers[i + 1] as LayerSource).open(), readAhead) : undefined;
-      const stats = await applyLayer(rootfs, current, { maxBytes: opts.maxBytes, layerLabel: layer.label });
+      const stats = await applyLayer(rootfs, current, {
+        maxBytes: opts.maxBytes,
+        layerLabel: layer.label,
+        freshRoot: i === 0 && opts.freshRoot,
+      });
       for (const k of Object.keys(total) as (keyof ApplyStats)[]) total[k] += stats[k];
       opts.onLayerDone?.(i, stats);
     } catch (err) {

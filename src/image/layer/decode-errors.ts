@@ -4,6 +4,7 @@
  * node:zlib's wording for corrupt gzip from ISA-L or igzip, so a layer fails the same way
  * whichever inflater ran.
  */
+import { HullError } from '../../errors.js';
 import type { SerializedError } from './decode-protocol.js';
 
 export function serialize(err: unknown): SerializedError {
@@ -80,4 +81,12 @@ export function igzipFailure(code: number | null, signal: NodeJS.Signals | null,
     code: 'Z_DATA_ERROR',
     message: `${what} (${detail || `igzip exited with status ${code}`})`,
   };
+}
+
+/** The error a serialized one stands for, on the main thread. */
+export function revive(e: SerializedError): Error {
+  if (e.hull) return new HullError(e.code ?? 'LAYER_INVALID', e.message, { file: e.file, section: e.section });
+  const err = new Error(e.message) as NodeJS.ErrnoException;
+  if (e.code) err.code = e.code;
+  return err;
 }

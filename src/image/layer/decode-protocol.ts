@@ -20,7 +20,7 @@ export interface DecodeJob {
   gunzip?: GunzipTool;
 }
 
-/** ISA-L in the native addon, the `igzip` program (its path), or node:zlib. */
+/** ISA-L in the native addon (decode-native.ts), the `igzip` program (its path), or node:zlib. */
 export type GunzipTool = { via: 'isal' } | { via: 'igzip'; bin: string } | { via: 'zlib' };
 
 /**
@@ -37,9 +37,7 @@ export type DecodeMessage =
 export type ControlMessage =
   | { t: 'start'; id: number; job: DecodeJob }
   | { t: 'credit'; id: number; n: number; buffers?: ArrayBuffer[] }
-  | { t: 'cancel'; id: number }
-  /** Load what decoding will need (the addon for ISA-L) before the first job comes. */
-  | { t: 'warm'; gunzip?: GunzipTool };
+  | { t: 'cancel'; id: number };
 
 export interface SerializedError {
   hull: boolean;

@@ -1,9 +1,10 @@
 /**
  * The layer decoder's worker thread (started by decode.ts, shared by the layers of an unpack,
- * each a job with its own id, decoded concurrently): for each job, reads the blob from
- * the file descriptor it is given, hashes the compressed bytes against the layer digest and
- * size, decompresses (gzip with ISA-L in the native addon, or node:zlib, or the igzip program:
- * gunzip-tool.ts; zstd in the `zstd` child process), hashes the tar bytes against the diff_id,
+ * each a job with its own id, decoded concurrently) for the layers the addon's native decoder
+ * does not take (decode-native.ts): for each job, reads the blob from the file descriptor it
+ * is given, hashes the compressed bytes against the layer digest and size, decompresses (gzip
+ * with node:zlib or the igzip program: gunzip-tool.ts; zstd in the `zstd` child process),
+ * hashes the tar bytes against the diff_id,
  * and posts the tar to the main thread as transferred ArrayBuffers (which the main thread may
  * hand back once consumed, to be decoded into again). It keeps at most `window` bytes posted but
  * not yet credited back by the main thread, so a slow consumer stops the whole chain (file reads
@@ -13,44 +14,19 @@
  * and nothing after it. The main thread owns the file descriptor (it closes it once this thread
  * has exited), so the thread never closes it.
  *
- * Imports stay lean (node:crypto and node:fs; node:zlib, the native addon, child_process and
- * compression.ts are loaded when a layer needs them): this module is loaded by every unpack and
- * its start-up is on the critical path.
+ * Imports stay lean (node:crypto and node:fs; node:zlib, child_process and compression.ts are
+ * loaded when a layer needs them): its start-up is on the critical path of the unpack.
  */
 import type { ChildProcess } from 'node:child_process';
 import { createHash, type Hash } from 'node:crypto';
 import { readSync } from 'node:fs';
 import type { Duplex } from 'node:stream';
 import { parentPort } from 'node:worker_threads';
-import {
-  digestMismatch,
-  hullError,
-  igzipFailure,
-  isalError,
-  serialize,
-  sizeMismatch,
-  type Verdict,
-} from './decode-errors.js';
-import type { ControlMessage, DecodeJob, DecodeMessage, SerializedError } from './decode-protocol.js';
-
-/** The native addon's ISA-L inflater (native/addon/inflate.cc). */
-interface IsalNative {
-  inflateNew(): object | null;
-  inflateReset(h: object): void;
-  inflateRun(
-    h: object,
-    input: Buffer,
-    inOff: number,
-    out: Buffer,
-    outOff: number,
-    cb: (rc: number, consumed: number, produced: number, finished: boolean) => void,
-  ): void;
-}
+import { digestMismatch, hullError, igzipFailure, serialize, sizeMismatch, type Verdict } from './decode-errors.js';
+import type { ControlMessage, DecodeJob, DecodeMessage } from './decode-protocol.js';
 
 const port = parentPort;
 if (!port) throw new Error('decode-worker.js must run in a worker thread');
-
-const EMPTY = Buffer.alloc(0);
 
 /** Both digests' algorithms were checked by the main thread (parseDigest) before starting. */
 function hasher(digest: string): { algorithm: string; hash: Hash } {
@@ -102,8 +78,6 @@ class LayerJob {
   start(): void {
     try {
       if (this.job.compression === 'none') this.runPlain();
-      else if (this.job.compression === 'gzip' && this.job.gunzip?.via === 'isal')
-        this.runIsal().catch((err) => this.fail(err));
       else if (this.job.compression === 'gzip' && this.job.gunzip?.via === 'igzip')
         this.runIgzip(this.job.gunzip.bin).catch((err) => this.fail(err));
       else this.runCompressed().catch((err) => this.fail(err));
@@ -245,132 +219,6 @@ class LayerJob {
         : this.checkDiff());
     if (err) this.fail(err);
     else this.succeed();
-  }
-
-  /**
-   * gzip through ISA-L in the native addon (inflate.cc), the fastest way measured (see
-   * gunzip-tool.ts). Each inflateRun fills one chunkSize output buffer on libuv's thread pool
-   * while this thread hashes the previous output against the diff_id and posts it, and reads and
-   * hashes the next compressed input: inflate and both digests overlap as with zlib. Members
-   * follow one another (RFC 1952 §2.2) by node:zlib's rule: after a member, a zero byte ends
-   * the gzip data (the rest is padding, ignored) and anything else must be the next member's
-   * header; input that ends inside a member is "unexpected end of file". Errors are worded as
-   * zlib words them. Output is only produced while under the window, so a decompression bomb
-   * stays bounded.
-   */
-  private async runIsal(): Promise<void> {
-    const { native } = await import('../../native.js');
-    if (this.done) return;
-    const n = native() as unknown as IsalNative;
-    const h = n.inflateNew();
-    if (!h) throw new Error('ISA-L (libisal.so.2) is not available to the native addon');
-    const size = this.job.chunkSize;
-    /** Compressed input being inflated, and the next piece, read (and hashed) ahead. */
-    let input: Buffer = EMPTY;
-    let inPos = 0;
-    let ahead: Buffer | undefined;
-    let eof = false;
-    let out = chunkBuffer(size);
-    let outPos = 0;
-    /** Read buffers no inflate uses any more: reading into them again spares fresh pages. */
-    const freeReads: Buffer[] = [];
-    const readAhead = (): void => {
-      if (ahead || eof) return;
-      const chunk = this.readBlob(freeReads.pop());
-      if (chunk) {
-        this.hashBlob(chunk);
-        ahead = chunk;
-      } else eof = true;
-    };
-    /** Moves to the next input piece; false at the end of the blob. */
-    const advance = (): boolean => {
-      readAhead();
-      if (!ahead) return false;
-      // The inflate that read `input` has completed (advance runs before the next one starts).
-      if (input.buffer.byteLength === this.job.readSize && input.byteOffset === 0)
-        freeReads.push(Buffer.from(input.buffer));
-      input = ahead;
-      ahead = undefined;
-      inPos = 0;
-      return true;
-    };
-    const post = (buf: Buffer, len: number): void => {
-      if (len === 0 || this.done) return;
-      this.diffHash?.hash.update(len === buf.length ? buf : buf.subarray(0, len));
-      this.postOwned(buf, len);
-    };
-    const drainBlob = (): void => {
-      // Whatever follows the last member (or the failure) still counts for the blob's digest and size.
-      const scratch = Buffer.allocUnsafeSlow(this.job.readSize);
-      while (!eof) {
-        ahead = undefined;
-        freeReads.push(scratch);
-        readAhead();
-      }
-    };
-    const finish = (): void => {
-      post(out, outPos);
-      drainBlob();
-      const err = this.checkBlob() ?? this.checkDiff();
-      if (err) this.fail(err);
-      else this.succeed();
-    };
-    const inflateError = (err: SerializedError): void => {
-      // As on the zlib path: a blob that fails its digest is reported as that, the cause.
-      drainBlob();
-      this.fail(this.checkBlob() ?? err);
-    };
-    const step = (): void => {
-      if (this.done) return;
-      if (this.inflight >= this.job.window) {
-        this.onCredit = step;
-        return;
-      }
-      try {
-        if (inPos === input.length) advance();
-      } catch (err) {
-        this.fail(err); // SIZE_MISMATCH: the blob runs long
-        return;
-      }
-      const inBuf = input;
-      const start = inPos;
-      n.inflateRun(h, inBuf, start, out, outPos, (rc, consumed, produced, finished) => {
-        try {
-          if (this.done) return;
-          inPos = start + consumed;
-          outPos += produced;
-          if (rc < 0) return inflateError(isalError(rc));
-          let full: Buffer | undefined;
-          if (outPos === out.length) {
-            full = out;
-            out = chunkBuffer(size);
-            outPos = 0;
-          }
-          if (finished) {
-            // A member ended (ISA-L checked its CRC-32 and size). Another may follow.
-            if (full) post(full, size);
-            if (inPos === input.length) advance();
-            if (inPos < input.length && input[inPos] !== 0x00) {
-              n.inflateReset(h);
-              step();
-            } else finish();
-            return;
-          }
-          if (produced === 0 && inPos === input.length && eof && !ahead)
-            return inflateError({ hull: false, code: 'Z_BUF_ERROR', message: 'unexpected end of file' });
-          // ISA-L always takes input or gives output while it has both; never spin if it did not.
-          if (produced === 0 && consumed === 0 && inPos < input.length)
-            return inflateError({ hull: false, code: 'Z_DATA_ERROR', message: 'invalid compressed data' });
-          // The next inflate runs on the pool while this thread hashes and posts, and reads ahead.
-          step();
-          if (full) post(full, size);
-          readAhead();
-        } catch (err) {
-          this.fail(err);
-        }
-      });
-    };
-    step();
   }
 
   /**
@@ -567,9 +415,6 @@ port.on('message', (m: ControlMessage) => {
       break;
     case 'cancel':
       jobs.get(m.id)?.cancel();
-      break;
-    case 'warm':
-      if (m.gunzip?.via === 'isal') import('../../native.js').then((n) => n.native()).catch(() => undefined);
       break;
   }
 });

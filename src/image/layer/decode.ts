@@ -1,27 +1,31 @@
 /**
- * Layer decoding off the main thread: a worker thread (decode-worker.ts) reads each layer's
- * blob, verifies it against the layer digest and size, decompresses it (gzip with ISA-L where
- * available, else node:zlib: gunzip-tool.ts; zstd through the zstd binary), verifies the tar
- * against the diff_id, and hands the tar over as transferred (zero-copy) ArrayBuffers. The main
- * thread is left with the tar parsing and filesystem calls, which are the bulk of an unpack.
+ * Layer decoding off the main thread: each layer's blob is read, verified against the layer
+ * digest and size, decompressed, and its tar verified against the diff_id, elsewhere than on
+ * the main thread, which is left with the tar parsing and filesystem calls (the bulk of an
+ * unpack). Two ways, one behaviour (the same errors, codes and labels):
+ *  - gzip through ISA-L and uncompressed layers: two native threads of the addon
+ *    (decode-native.ts, native/addon/layer_decoder.cc), no JavaScript between them;
+ *  - node:zlib (HULL_GZIP=zlib, or no ISA-L), igzip and zstd: a worker thread
+ *    (decode-worker.ts), shared by the layers of an unpack, which hands the tar over as
+ *    transferred (zero-copy) ArrayBuffers.
  *
- * Flow control: the worker stops once `window` bytes are posted and not yet credited back;
- * the main thread credits bytes as the stream's consumer reads them (in `_read`), so at most
- * window + highWaterMark bytes of a layer are decoded ahead of its consumer. A consumer that is
- * done with a chunk may hand it back (recycle); it returns to the worker with the next credit,
- * which decodes into it again instead of faulting in a fresh 1 MiB buffer (unpack of
- * debian:bench: 46k → 17k page faults).
+ * Worker flow control: the worker stops once `window` bytes are posted and not yet credited
+ * back; the main thread credits bytes as the stream's consumer reads them (in `_read`), so at
+ * most window + highWaterMark bytes of a layer are decoded ahead of its consumer. A consumer
+ * that is done with a chunk may hand it back (recycle); it returns to the worker with the next
+ * credit, which decodes into it again instead of faulting in a fresh 1 MiB buffer.
  *
  * The stream ends only after both verifications passed; a mismatch is the same HullError
  * (DIGEST_MISMATCH / SIZE_MISMATCH, same message and labels) as VerifyingStream's. Destroying
- * the stream terminates the worker; the blob's file descriptor is closed once it has exited.
+ * the stream stops its decoding; the blob's file descriptor is closed once nothing uses it.
  */
 import { closeSync } from 'node:fs';
 import { Readable } from 'node:stream';
-import { Worker } from 'node:worker_threads';
-import { HullError } from '../../errors.js';
+import type { Worker } from 'node:worker_threads';
 import { parseDigest } from '../../oci/digest.js';
-import type { ControlMessage, DecodeJob, DecodeMessage, GunzipTool, SerializedError } from './decode-protocol.js';
+import { revive } from './decode-errors.js';
+import { NativeDecodedLayer, nativeDecodes } from './decode-native.js';
+import type { ControlMessage, DecodeJob, DecodeMessage, GunzipTool } from './decode-protocol.js';
 import { gzipInflater } from './gunzip-tool.js';
 
 export interface DecodeLayerOptions {
@@ -32,8 +36,14 @@ export interface DecodeLayerOptions {
   blob: { digest: string; size: number; label: string };
   /** The config's diff_id and its error label; without it the tar is not verified. */
   diff?: { digest: string; label: string };
-  /** Bytes decoded ahead of the consumer by the worker; default 8 MiB. */
+  /** Bytes decoded ahead of the consumer; default 8 MiB. */
   window?: number;
+  /**
+   * The consumer hands every chunk back with recycle() once it holds no reference into it
+   * (applyLayer does): the native decoder then lends it its own buffers instead of copying
+   * each chunk out, and stops when all of them are lent.
+   */
+  lend?: boolean;
 }
 
 const WORKER_URL = new URL('./decode-worker.js', import.meta.url);
@@ -57,25 +67,27 @@ export interface DecodedStream extends Readable {
   recycle(chunk: Buffer): void;
 }
 
-/** The layer's tar stream, decoded and verified in a worker thread. */
+/** The layer's tar stream, decoded and verified in native threads or a worker thread. */
 export function decodeLayer(opts: DecodeLayerOptions): DecodedStream {
   let gunzip: GunzipTool | undefined;
   try {
     parseDigest(opts.blob.digest, opts.blob.label);
     if (opts.diff) parseDigest(opts.diff.digest, opts.diff.label);
     if (opts.compression === 'gzip') gunzip = gzipInflater();
+    if (nativeDecodes(opts.compression, gunzip))
+      return new NativeDecodedLayer({
+        fd: opts.fd,
+        gzip: opts.compression === 'gzip',
+        blob: opts.blob,
+        diff: opts.diff,
+        window: opts.window ?? DEFAULT_WINDOW,
+        lend: opts.lend ?? false,
+      });
   } catch (err) {
     closeSync(opts.fd);
     throw err;
   }
   return new DecodedLayer(opts, gunzip);
-}
-
-function revive(e: SerializedError): Error {
-  if (e.hull) return new HullError(e.code ?? 'LAYER_INVALID', e.message, { file: e.file, section: e.section });
-  const err = new Error(e.message) as NodeJS.ErrnoException;
-  if (e.code) err.code = e.code;
-  return err;
 }
 
 /** The running worker and its jobs (until each job's fd is released). */
@@ -106,8 +118,9 @@ export function warmDecoder(): void {
   } catch {
     // decodeLayer reports a bad HULL_GZIP for the layer that needs it.
   }
+  // gzip layers will be decoded natively: no thread to start (a zstd layer starts it when it comes).
+  if (nativeDecodes('gzip', gunzip)) return;
   const p = ensurePool();
-  p.worker.postMessage({ t: 'warm', gunzip } satisfies ControlMessage);
   p.idleTimer = setTimeout(() => endIdle(p), IDLE_MS);
   p.idleTimer.unref();
   p.worker.unref();
@@ -122,7 +135,9 @@ function endIdle(p: Pool): void {
 function ensurePool(): Pool {
   let p = pool;
   if (!p) {
-    const worker = new Worker(WORKER_URL);
+    // Loaded here, not imported: the native path never needs node:worker_threads (~2 ms to load).
+    const { Worker: WorkerThread } = process.getBuiltinModule('node:worker_threads');
+    const worker: Worker = new WorkerThread(WORKER_URL);
     const created: Pool = { worker, jobs: new Map(), exited: false, failed: false, idleTimer: undefined };
     p = created;
     pool = created;

@@ -1,13 +1,14 @@
 /**
- * Which inflater gzip layers go through (in the decode worker, decode-worker.ts). Either way the
+ * Which inflater gzip layers go through (layer/decode.ts). Either way the
  * blob digest is checked on the compressed bytes and the diff_id on the tar, and bad gzip data
  * is the same LAYER_INVALID error, so the choice changes nothing but speed.
  *
- *  - isal (default where available): Intel ISA-L's inflate in the native addon
- *    (native/addon/inflate.cc, libisal2 loaded with dlopen). debian:bench's 51 MB layer:
+ *  - isal (default where available): Intel ISA-L's inflate in the native addon's layer
+ *    decoder threads (decode-native.ts; native/addon/inflate.cc loads libisal2 with dlopen). debian:bench's 51 MB layer:
  *    ~0.20 s of CPU against ~0.39 s for Node 20's zlib (Chromium's, already SIMD-tuned; GNU gzip
  *    takes 0.76 s). Unpack of debian:bench: ~18% less CPU than zlib; pull: ~20% less.
- *  - zlib: node:zlib on libuv's thread pool; the fallback (HULL_GZIP=zlib forces it).
+ *  - zlib: node:zlib on libuv's thread pool, driven by the decode worker (decode-worker.ts);
+ *    the fallback (HULL_GZIP=zlib forces it).
  *  - igzip (only with HULL_GZIP=igzip): the `igzip -dc` program as a pipe, as containerd uses
  *    unpigz/igzip. Measured slower than zlib here: the pipe costs more than the faster inflate
  *    saves (igzip -dc | cat takes 0.38 s against 0.24 s to /dev/null), so it is never picked by
