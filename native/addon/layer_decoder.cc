@@ -60,6 +60,8 @@ enum Failure : int {
 struct Ready {
   int idx;
   size_t len;
+  // Blob bytes read when the buffer was filled: a mapped blob is hashed that far before it.
+  uint64_t blobPos;
 };
 
 std::string Hex(const unsigned char* p, unsigned n) {
@@ -119,6 +121,7 @@ class Decoder {
 
   void Start(Napi::ThreadSafeFunction tsfn) {
     tsfn_ = tsfn;
+    if (gzip_) MapBlob();
     inflater_ = std::thread([this] { RunInflate(); });
     verifier_ = std::thread([this] { RunVerify(); });
   }
@@ -133,6 +136,7 @@ class Decoder {
     filledCv_.notify_all();
     if (inflater_.joinable()) inflater_.join();
     if (verifier_.joinable()) verifier_.join();
+    UnmapBlob();
     std::lock_guard<std::mutex> lock(mu_);
     ReleaseLocked();
   }
@@ -181,7 +185,10 @@ class Decoder {
     if (released_) return;
     if (waiting_ || final) {
       waiting_ = false;
-      tsfn_.NonBlockingCall();
+      tsfn_.NonBlockingCall([final](Napi::Env env, Napi::Function fn) {
+        // The environment may be going away (a worker terminated): nothing to tell then.
+        if (static_cast<napi_env>(env) != nullptr && !fn.IsEmpty()) fn.Call({Napi::Boolean::New(env, final)});
+      });
     }
     if (final) ReleaseLocked();
   }
@@ -205,14 +212,16 @@ class Decoder {
   void PushFilled(int idx, size_t len) {
     {
       std::lock_guard<std::mutex> lock(mu_);
-      filled_.push_back({idx, len});
+      filled_.push_back({idx, len, blobBytes_});
     }
     filledCv_.notify_one();
   }
 
   // Maps the blob when it is a regular file: inflate and hash then read the page cache in
   // place, without pread's copy of every compressed byte (~40 ms of CPU for the debian bench's
-  // 51 MB layer). Anything else (or a failed mmap) is read with pread into in_.
+  // 51 MB layer), and the verify thread hashes it, off the inflate thread that bounds how fast
+  // a layer comes. Anything else (or a failed mmap) is read with pread into in_ and hashed by
+  // the inflate thread. Called before the threads start; unmapped once both have stopped.
   void MapBlob() {
     struct stat st;
     if (fstat(fd_, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size <= 0) return;
@@ -252,7 +261,7 @@ class Decoder {
     filePos_ += n;
     blobBytes_ += n;
     if (blobSize_ >= 0 && blobBytes_ > static_cast<uint64_t>(blobSize_)) return Fail(kTooLong, 0);
-    blobHash_.Update(inBuf_, inLen_);
+    if (!map_) blobHash_.Update(inBuf_, inLen_);
     return true;
   }
 
@@ -276,22 +285,21 @@ class Decoder {
 
   void RunInflate() {
     bool ok = blobHash_.ok() && (!hasDiff_ || diffHash_.ok());
-    if (gzip_) MapBlob();
     if (!map_) in_.resize(readSize_);
     if (!ok) Fail(kInternal, 0);
     else if (gzip_) ok = InflateGzip();
     else ok = CopyPlain();
     if (!ok && (pendingFailure_ == kInflate || pendingFailure_ == kTruncated || pendingFailure_ == kNoProgress))
       Drain();
-    UnmapBlob();
-    std::string hex = pendingFailure_ == kNone || pendingFailure_ == kInflate || pendingFailure_ == kTruncated ||
-                              pendingFailure_ == kNoProgress
+    // A mapped blob's digest is the verify thread's to finish.
+    std::string hex = !map_ && (pendingFailure_ == kNone || pendingFailure_ == kInflate ||
+                                pendingFailure_ == kTruncated || pendingFailure_ == kNoProgress)
                           ? blobHash_.Final()
                           : "";
     {
       std::lock_guard<std::mutex> lock(mu_);
       blobHex_ = hex;
-      if (pendingFailure_ == kNone && hex.empty() && !cancel_) pendingFailure_ = kInternal;
+      if (!map_ && pendingFailure_ == kNone && hex.empty() && !cancel_) pendingFailure_ = kInternal;
       inflateDone_ = true;
       inflateFailure_ = pendingFailure_;
       inflateCode_ = pendingCode_;
@@ -376,6 +384,13 @@ class Decoder {
   bool InflateGzip() { return Fail(kInternal, 0); }
 #endif
 
+  // A mapped blob's bytes [blobHashed_, upTo) into its digest (the verify thread's, see MapBlob).
+  void HashMapTo(uint64_t upTo) {
+    if (!map_ || upTo <= blobHashed_) return;
+    blobHash_.Update(map_ + blobHashed_, static_cast<size_t>(upTo - blobHashed_));
+    blobHashed_ = upTo;
+  }
+
   void RunVerify() {
     for (;;) {
       Ready r;
@@ -384,15 +399,25 @@ class Decoder {
         filledCv_.wait(lock, [this] { return cancel_ || !filled_.empty() || inflateDone_; });
         if (cancel_) return;
         if (filled_.empty() || inflateFailure_ != kNone) {
-          // The inflate thread is done: verified to the end, or failed (no more data is handed out).
-          if (inflateFailure_ == kNone) {
-            lock.unlock();
-            std::string hex = hasDiff_ ? diffHash_.Final() : "";
-            lock.lock();
-            diffHex_ = hex;
-            if (hasDiff_ && hex.empty()) inflateFailure_ = kInternal;
+          // The inflate thread is done: verified to the end, or failed (no more data is handed
+          // out; a mapped blob is still hashed to its end, to tell a corrupt blob).
+          Failure f = inflateFailure_;
+          uint64_t read = blobBytes_;
+          lock.unlock();
+          std::string blobHex, diffHex;
+          if (map_ && (f == kNone || f == kInflate || f == kTruncated || f == kNoProgress)) {
+            HashMapTo(read);
+            blobHex = blobHash_.Final();
+            if (blobHex.empty()) f = kInternal;
           }
-          failure_ = inflateFailure_;
+          if (f == kNone && hasDiff_) {
+            diffHex = diffHash_.Final();
+            if (diffHex.empty()) f = kInternal;
+          }
+          lock.lock();
+          if (map_) blobHex_ = blobHex;
+          diffHex_ = diffHex;
+          failure_ = f;
           code_ = inflateCode_;
           done_ = true;
           NotifyLocked(true);
@@ -401,6 +426,7 @@ class Decoder {
         r = filled_.front();
         filled_.pop_front();
       }
+      HashMapTo(r.blobPos);
       if (hasDiff_) diffHash_.Update(bufs_[r.idx], r.len);
       std::lock_guard<std::mutex> lock(mu_);
       ready_.push_back(r);
@@ -416,16 +442,20 @@ class Decoder {
   const std::vector<uint8_t*> bufs_;
   const size_t bufLen_;
 
-  // The inflate thread's own state.
+  // The blob's digest: the verify thread's when the blob is mapped, else the inflate thread's.
   Digest blobHash_;
   const uint8_t* map_ = nullptr;
   size_t mapLen_ = 0;
+  uint64_t blobHashed_ = 0;  // verify thread
+
+  // The inflate thread's own state.
   std::vector<uint8_t> in_;
   const uint8_t* inBuf_ = nullptr;
   size_t inPos_ = 0;
   size_t inLen_ = 0;
   bool eof_ = false;
   uint64_t filePos_ = 0;
+  // The verify thread reads it in a Ready (copied under mu_) or once the inflate thread is done.
   uint64_t blobBytes_ = 0;
   Failure pendingFailure_ = kNone;
   int pendingCode_ = 0;
@@ -492,7 +522,9 @@ Napi::Value LayerDecoderAvailable(const Napi::CallbackInfo& info) {
 }
 
 // layerDecoderNew(fd, gzip, blobAlgorithm, diffAlgorithm | null, blobSize (-1: unknown), readSize,
-//                 buffers: Buffer[], notify: () => void) -> handle; both threads start at once.
+//                 buffers: Buffer[], notify: (final) => void) -> handle; both threads start at
+//                 once. notify is called when a buffer is ready for a consumer that waits, and
+//                 once with final = true when both threads are done.
 Napi::Value LayerDecoderNew(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (!ArgsOk(info, 8)) return env.Undefined();

@@ -299,10 +299,10 @@ export class LayerApplier implements TarSink {
       this.xattrs(pfd, name, e);
       return;
     }
-    let fd = this.n.createFileAt(pfd, name);
+    let fd = this.n.createFileAt(pfd, name, e.mode);
     if (fd === -EEXIST) {
       pfd = this.removeExisting(parentKey, pfd, name);
-      fd = this.n.createFileAt(pfd, name);
+      fd = this.n.createFileAt(pfd, name, e.mode);
     }
     check(fd, 'openat', name);
     this.cur = { fd, entry: e, parentFd: pfd, name };

@@ -39,9 +39,12 @@ export interface LayerNative extends HullNative {
     nsec: number,
   ): number;
   symlinkAt(target: string, dirfd: number, name: string, uid: number, gid: number, sec: number, nsec: number): number;
-  /** O_CREAT|O_EXCL|O_NOFOLLOW|O_WRONLY, mode 0600 until finishFile: fd or -errno. */
-  createFileAt(dirfd: number, name: string): number;
-  /** A whole small file in one call: create, write, chown, chmod, times, close. */
+  /**
+   * O_CREAT|O_EXCL|O_NOFOLLOW|O_WRONLY with the entry's permission bits (0600 without a mode;
+   * finishFile sets what the umask took and setuid/setgid/sticky): fd or -errno.
+   */
+  createFileAt(dirfd: number, name: string, mode?: number): number;
+  /** A whole small file in one call: create, write, chown and chmod (each when needed), times, close. */
   writeFileAt(
     dirfd: number,
     name: string,
@@ -53,7 +56,7 @@ export interface LayerNative extends HullNative {
     nsec: number,
   ): number;
   writeFd(fd: number, data: Buffer): number;
-  /** fchown, fchmod, futimens, then close (always closes). */
+  /** fchown and fchmod (each only when fstat shows it is needed), futimens, then close (always closes). */
   finishFile(fd: number, uid: number, gid: number, mode: number, sec: number, nsec: number): number;
   lremovexattr(path: string, name: string): number;
 }

@@ -9,15 +9,28 @@ export interface Prefetched extends AsyncIterable<Buffer> {
   destroy(err?: Error): void;
   /** Hands a consumed chunk back to the source, when it takes them (decode.ts DecodedStream). */
   recycle(chunk: Buffer): void;
+  /**
+   * Calls cb once the source has decoded all of its data (decode.ts DecodedStream), or at once
+   * for a source that cannot tell.
+   */
+  onDecoded(cb: () => void): void;
 }
 
+type Decoding = Partial<{ recycle(c: Buffer): void; onDecoded(cb: () => void): void }>;
+
 export function prefetch(source: Readable, limit: number): Prefetched {
-  const recycle = (chunk: Buffer): void => (source as Partial<{ recycle(c: Buffer): void }>).recycle?.(chunk);
+  const recycle = (chunk: Buffer): void => (source as Decoding).recycle?.(chunk);
+  const onDecoded = (cb: () => void): void => {
+    const s = source as Decoding;
+    if (typeof s.onDecoded === 'function') s.onDecoded(cb);
+    else cb();
+  };
   if (limit <= 0) {
     return {
       [Symbol.asyncIterator]: () => source[Symbol.asyncIterator]() as AsyncIterator<Buffer>,
       destroy: (err?: Error) => source.destroy(err),
       recycle,
+      onDecoded,
     };
   }
   const queue: Buffer[] = [];
@@ -72,5 +85,6 @@ export function prefetch(source: Readable, limit: number): Prefetched {
     [Symbol.asyncIterator]: iterate,
     destroy: (err?: Error) => source.destroy(err),
     recycle,
+    onDecoded,
   };
 }

@@ -3,7 +3,7 @@
  *
  * applyLayer reads one decompressed tar stream and applies it; applyLayers applies several in
  * order, decompressing the next layer ahead (into a bounded in-memory queue) while the current
- * one is written, so the decompressor (on libuv's thread pool) and the filesystem work overlap.
+ * one is written, so the decompressor and the filesystem work overlap.
  *
  * Security: every path is resolved inside the rootfs (resolve-in-root.ts); nothing is written
  * outside it. Limits: opts.maxBytes bounds each layer's uncompressed size (LAYER_TOO_LARGE);
@@ -14,7 +14,7 @@ import { mkdirSync } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { HullError } from '../../errors.js';
 import { type ApplyStats, emptyStats, LayerApplier, type WhiteoutFormat } from './apply-entry.js';
-import { prefetch } from './apply-prefetch.js';
+import { type Prefetched, prefetch } from './apply-prefetch.js';
 import { TarReader } from './apply-tar.js';
 
 export type { ApplyStats, WhiteoutFormat } from './apply-entry.js';
@@ -98,26 +98,44 @@ export async function applyLayers(
 ): Promise<ApplyStats> {
   const total = emptyStats();
   const readAhead = opts.readAhead ?? 64 * 1024 * 1024;
-  let next = layers.length > 0 ? prefetch((layers[0] as LayerSource).open(), 0) : undefined;
+  let next: Prefetched | undefined = layers.length > 0 ? prefetch((layers[0] as LayerSource).open(), 0) : undefined;
   for (let i = 0; i < layers.length; i++) {
     const layer = layers[i] as LayerSource;
-    const current = next as ReturnType<typeof prefetch>;
+    const current = next as Prefetched;
     next = undefined;
+    // The next layer starts decompressing once this one's decoder has finished (at once for a
+    // stream that cannot tell): until then the cores are busy with this layer, which the
+    // filesystem work waits for, and after it one of them would idle while this layer's last
+    // chunks are written. It fills at most readAhead bytes meanwhile.
+    const step = { done: false, failure: undefined as { err: unknown } | undefined };
+    const openNext = (): void => {
+      if (step.done || i + 1 >= layers.length) return;
+      step.done = true;
+      try {
+        next = prefetch((layers[i + 1] as LayerSource).open(), readAhead);
+      } catch (err) {
+        // Fails this layer too (BLOB_UNKNOWN for a missing blob, named as such below).
+        step.failure = { err };
+        current.destroy(err as Error);
+      }
+    };
     try {
-      // Start decompressing the next layer now; it fills at most readAhead bytes meanwhile.
-      // (Inside the try: if opening it fails, the current layer's stream is destroyed too.)
-      next = i + 1 < layers.length ? prefetch((layers[i + 1] as LayerSource).open(), readAhead) : undefined;
+      current.onDecoded(openNext);
       const stats = await applyLayer(rootfs, current, {
         maxBytes: opts.maxBytes,
         layerLabel: layer.label,
         freshRoot: i === 0 && opts.freshRoot,
       });
+      openNext();
+      if (step.failure) throw step.failure.err;
       for (const k of Object.keys(total) as (keyof ApplyStats)[]) total[k] += stats[k];
       opts.onLayerDone?.(i, stats);
     } catch (err) {
+      step.done = true;
       current.destroy();
-      next?.destroy();
-      throw err;
+      // (Assigned in openNext, which TypeScript's narrowing does not follow.)
+      (next as Prefetched | undefined)?.destroy();
+      throw step.failure ? step.failure.err : err;
     }
   }
   return total;

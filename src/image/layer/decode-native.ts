@@ -32,7 +32,8 @@ interface DecoderNative {
     blobSize: number,
     readSize: number,
     buffers: Buffer[],
-    notify: () => void,
+    /** final: the decoder's threads are done (its last buffers may still be ready to take). */
+    notify: (final: boolean) => void,
   ): object;
   /** [index, length] of a ready buffer; -1 none yet (notify follows), -2 the end, -3 failed. */
   layerDecoderTake(h: object): [number, number] | -1 | -2 | -3;
@@ -123,8 +124,25 @@ export class NativeDecodedLayer extends Readable {
       opts.blob.size,
       READ_SIZE,
       this.ring,
-      () => this.pump(),
+      (final) => {
+        if (final) this.decoded();
+        this.pump();
+      },
     );
+  }
+
+  private decodedCallbacks: (() => void)[] | undefined = [];
+
+  /** The threads are done (or stopped): the onDecoded callbacks run, once. */
+  private decoded(): void {
+    const cbs = this.decodedCallbacks;
+    this.decodedCallbacks = undefined;
+    if (cbs) for (const cb of cbs) cb();
+  }
+
+  onDecoded(cb: () => void): void {
+    if (this.decodedCallbacks) this.decodedCallbacks.push(cb);
+    else cb();
   }
 
   override _read(): void {
@@ -158,6 +176,7 @@ export class NativeDecodedLayer extends Readable {
   private settle(): void {
     const res = this.n.layerDecoderResult(this.handle);
     this.stop(true);
+    this.decoded();
     const err = this.verdict(res);
     if (err) this.destroy(revive(err));
     else this.push(null);
@@ -210,6 +229,7 @@ export class NativeDecodedLayer extends Readable {
   override _destroy(err: Error | null, cb: (err?: Error | null) => void): void {
     // A destroyed stream's lent chunks may still be in use somewhere: its ring is left to the GC.
     this.stop(false);
+    this.decodedCallbacks = undefined; // nothing more comes of it
     cb(err);
   }
 }

@@ -65,6 +65,11 @@ export interface DecodedStream extends Readable {
    * threads). Optional; chunks not handed back are simply garbage-collected.
    */
   recycle(chunk: Buffer): void;
+  /**
+   * Calls cb once all of the layer is decoded (the decoder's threads are done, its last chunks
+   * possibly not yet read), or at once on a stream that cannot tell (the worker's).
+   */
+  onDecoded(cb: () => void): void;
 }
 
 /** The layer's tar stream, decoded and verified in native threads or a worker thread. */
@@ -272,6 +277,10 @@ class DecodedLayer extends Readable implements DecodedStream {
         );
       this.unacked = 0;
     }
+  }
+
+  onDecoded(cb: () => void): void {
+    cb();
   }
 
   recycle(chunk: Buffer): void {

@@ -94,6 +94,9 @@ describe('native layer decoder', { skip: !isal && 'no ISA-L' }, () => {
       new Promise((r) => setTimeout(() => r('stalled'), 300)),
     ]);
     assert.equal(stalled, 'stalled', 'the decoder ran past its ring while every buffer was lent');
+    let decoded = 0;
+    (s as DecodedStream).onDecoded(() => decoded++);
+    assert.equal(decoded, 0, 'onDecoded ran while most of the layer was still to decode');
     // Copy what was held and hand it back: the pending read gets its chunk, and the rest follows.
     const out = held.map((c) => Buffer.from(c));
     for (const c of held) (s as DecodedStream).recycle(c);
@@ -102,6 +105,9 @@ describe('native layer decoder', { skip: !isal && 'no ISA-L' }, () => {
       (s as DecodedStream).recycle(r.value as Buffer);
     }
     assert.ok(Buffer.concat(out).equals(tar));
+    assert.equal(decoded, 1, 'onDecoded runs once, by the end of the stream');
+    (s as DecodedStream).onDecoded(() => decoded++);
+    assert.equal(decoded, 2, 'onDecoded after the end runs at once');
   });
 
   it('an uncompressed layer with sha512 digests is verified natively, each digest by its own algorithm', async () => {
