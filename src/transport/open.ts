@@ -4,7 +4,6 @@
  */
 import { HullError } from '../errors.js';
 import { ImageLayout } from '../image/layout/layout.js';
-import { withArchiveLayout } from './oci-archive.js';
 import { parseReference } from './reference.js';
 
 export type LayoutMode = 'read' | 'write';
@@ -20,8 +19,11 @@ export async function withLayoutReference<T>(
       const layout = mode === 'write' ? await ImageLayout.create(ref.dir) : await ImageLayout.open(ref.dir);
       return fn(layout, ref.tag);
     }
-    case 'oci-archive':
+    case 'oci-archive': {
+      // Loaded for archives only: it brings node:zlib and the tar reader, which oci: never needs.
+      const { withArchiveLayout } = await import('./oci-archive.js');
       return withArchiveLayout(ref.file, mode, (layout) => fn(layout, ref.tag));
+    }
     default:
       throw new HullError(
         'TRANSPORT_UNSUPPORTED',

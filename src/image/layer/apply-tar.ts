@@ -50,16 +50,17 @@ const BLOCK = 512;
 const MAX_META = 1 << 20;
 const SECTION = 'image-spec/layer.md#distributable-format';
 
-enum State {
-  Header,
-  Body,
-  Meta,
-  Skip,
-  Done,
-}
+// Plain constants, not an enum: an enum's members are property loads, and the first run of a
+// switch case that loads one (the end of a layer) deoptimizes the reader's compiled code.
+const HEADER = 0;
+const BODY = 1;
+const META = 2;
+const SKIP = 3;
+const DONE = 4;
+type State = typeof HEADER | typeof BODY | typeof META | typeof SKIP | typeof DONE;
 
 export class TarReader {
-  private state = State.Header;
+  private state: State = HEADER;
   private readonly header = Buffer.alloc(BLOCK);
   private headerFill = 0;
   /** Bytes of the current body still to come, and padding after it. */
@@ -95,7 +96,7 @@ export class TarReader {
     let off = 0;
     while (off < chunk.length) {
       switch (this.state) {
-        case State.Header: {
+        case HEADER: {
           if (this.headerFill === 0 && chunk.length - off >= BLOCK) {
             this.onHeader(chunk.subarray(off, off + BLOCK), chunk, off + BLOCK);
             off += BLOCK;
@@ -111,19 +112,19 @@ export class TarReader {
           }
           break;
         }
-        case State.Body: {
+        case BODY: {
           const n = Math.min(this.remaining, chunk.length - off);
           if (n > 0) this.sink.data(chunk.subarray(off, off + n));
           off += n;
           this.remaining -= n;
           if (this.remaining === 0) {
             this.sink.end();
-            this.state = State.Skip;
+            this.state = SKIP;
             this.remaining = this.padding;
           }
           break;
         }
-        case State.Meta: {
+        case META: {
           const n = Math.min(this.remaining, chunk.length - off);
           this.meta.push(Buffer.from(chunk.subarray(off, off + n)));
           off += n;
@@ -131,33 +132,33 @@ export class TarReader {
           if (this.remaining === 0) {
             this.onMeta(Buffer.concat(this.meta));
             this.meta = [];
-            this.state = State.Skip;
+            this.state = SKIP;
             this.remaining = this.padding;
           }
           break;
         }
-        case State.Skip: {
+        case SKIP: {
           const n = Math.min(this.remaining, chunk.length - off);
           off += n;
           this.remaining -= n;
-          if (this.remaining === 0) this.state = State.Header;
+          if (this.remaining === 0) this.state = HEADER;
           break;
         }
-        case State.Done:
+        case DONE:
           // Trailing blocks after the end-of-archive marker (tar pads to its record size).
           return;
       }
     }
     // A body that ends exactly at the chunk's end with no padding: settle state now so
     // finish() sees a clean boundary.
-    if (this.state === State.Skip && this.remaining === 0) this.state = State.Header;
+    if (this.state === SKIP && this.remaining === 0) this.state = HEADER;
   }
 
   /** The input ended: anything but a header boundary is a truncated layer. */
   finish(): void {
-    if (this.state === State.Done) return;
+    if (this.state === DONE) return;
     // No end-of-archive blocks at a header boundary: accepted, as Go's archive/tar (umoci) does.
-    if (this.state === State.Header && this.headerFill === 0) return;
+    if (this.state === HEADER && this.headerFill === 0) return;
     throw this.invalid(`truncated tar (input ended inside ${this.entryName ? `'${this.entryName}'` : 'a header'})`);
   }
 
@@ -177,7 +178,7 @@ export class TarReader {
   private onHeader(h: Buffer, chunk: Buffer, off: number): void {
     if (isZero(h)) {
       // End-of-archive: one zero block is enough for us (GNU tar writes two).
-      this.state = State.Done;
+      this.state = DONE;
       return;
     }
     if (!checksumOk(h)) throw this.invalid('tar header checksum mismatch (not a tar, or corrupt)');
@@ -198,7 +199,7 @@ export class TarReader {
         if (size > MAX_META) throw this.invalid(`'${flag}' metadata record of ${size} bytes is too large`);
         this.metaType = flag;
         this.startBody(size);
-        this.state = size === 0 ? State.Skip : State.Meta;
+        this.state = size === 0 ? SKIP : META;
         if (size === 0) this.onMeta(Buffer.alloc(0));
         return;
       }
@@ -212,16 +213,16 @@ export class TarReader {
     this.startBody(size);
     if (dataSize === 0) {
       this.sink.entry(entry, EMPTY);
-      this.state = State.Skip;
-      if (this.remaining === 0) this.state = State.Header;
+      this.state = SKIP;
+      if (this.remaining === 0) this.state = HEADER;
     } else if (chunk.length - off >= dataSize) {
       this.sink.entry(entry, chunk.subarray(off, off + dataSize));
       // The body is consumed from the chunk by the Skip state (no copy, no second pass).
-      this.state = State.Skip;
+      this.state = SKIP;
       this.remaining = size + this.padding;
     } else {
       this.sink.entry(entry, undefined);
-      this.state = State.Body;
+      this.state = BODY;
     }
   }
 
@@ -235,12 +236,13 @@ export class TarReader {
     if (name === undefined) {
       name = cstr(h, 0, 100);
       // ustar ("ustar\0") joins prefix/name; old GNU ("ustar  ") uses that area for other fields.
-      if (h.toString('latin1', 257, 263) === 'ustar\0') {
+      if (h[345] !== 0 && isUstar(h)) {
         const prefix = cstr(h, 345, 155);
         if (prefix) name = `${prefix}/${name}`;
       }
     }
-    if (linkname === undefined) linkname = cstr(h, 157, 100);
+    // (Most entries have none: no string made for them.)
+    if (linkname === undefined) linkname = h[157] === 0 ? '' : cstr(h, 157, 100);
     let type: EntryType;
     switch (flag) {
       case '0':
@@ -390,19 +392,41 @@ export class TarReader {
 
 const EMPTY = Buffer.alloc(0);
 
+/**
+ * Whether a block is all zeros (end of archive). From the end: a header's last bytes are zero
+ * padding, so every header runs the loop a few times and V8 compiles it with that feedback,
+ * rather than deoptimizing the reader at the first end-of-archive block.
+ */
 function isZero(h: Buffer): boolean {
-  for (let i = 0; i < BLOCK; i++) if (h[i] !== 0) return false;
+  for (let i = BLOCK - 1; i >= 0; i--) if (h[i] !== 0) return false;
   return true;
 }
 
+/** ustar's magic "ustar\0" at 257 (POSIX; old GNU tars write "ustar  "). */
+function isUstar(h: Buffer): boolean {
+  return h[257] === 0x75 && h[258] === 0x73 && h[259] === 0x74 && h[260] === 0x61 && h[261] === 0x72 && h[262] === 0;
+}
+
+/**
+ * The header checksum, as the unsigned or (old tars) signed sum of its bytes with the checksum
+ * field counted as spaces. One pass: the signed sum is the unsigned one less 256 per byte
+ * above 127.
+ */
 function checksumOk(h: Buffer): boolean {
-  let unsigned = 0;
-  let signed = 0;
+  let sum = 0;
+  let high = 0;
   for (let i = 0; i < BLOCK; i++) {
-    const b = i >= 148 && i < 156 ? 0x20 : (h[i] ?? 0);
-    unsigned += b;
-    signed += b > 127 ? b - 256 : b;
+    const b = h[i] as number;
+    sum += b;
+    high += b >> 7;
   }
+  for (let i = 148; i < 156; i++) {
+    const b = h[i] as number;
+    sum -= b;
+    high -= b >> 7;
+  }
+  const unsigned = sum + 8 * 0x20;
+  const signed = unsigned - 256 * high;
   let stored = 0;
   for (let i = 148; i < 156; i++) {
     const c = h[i] ?? 0;
