@@ -119,9 +119,9 @@ class Decoder {
 
   ~Decoder() { Stop(); }
 
-  void Start(Napi::ThreadSafeFunction tsfn) {
+  void Start(Napi::ThreadSafeFunction tsfn, bool map) {
     tsfn_ = tsfn;
-    if (gzip_) MapBlob();
+    if (gzip_ && map) MapBlob();
     inflater_ = std::thread([this] { RunInflate(); });
     verifier_ = std::thread([this] { RunVerify(); });
   }
@@ -524,7 +524,8 @@ Napi::Value LayerDecoderAvailable(const Napi::CallbackInfo& info) {
 // layerDecoderNew(fd, gzip, blobAlgorithm, diffAlgorithm | null, blobSize (-1: unknown), readSize,
 //                 buffers: Buffer[], notify: (final) => void) -> handle; both threads start at
 //                 once. notify is called when a buffer is ready for a consumer that waits, and
-//                 once with final = true when both threads are done.
+//                 once with final = true when both threads are done. [, map = true]: false
+//                 reads a gzip blob with pread, the fallback for blobs that cannot be mapped.
 Napi::Value LayerDecoderNew(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (!ArgsOk(info, 8)) return env.Undefined();
@@ -576,7 +577,8 @@ Napi::Value LayerDecoderNew(const Napi::CallbackInfo& info) {
   handle->decoder =
       new Decoder(fd, gzip, blobMd, diffMd, blobSize, static_cast<size_t>(readSize), std::move(bufs), bufLen);
   auto tsfn = Napi::ThreadSafeFunction::New(env, info[7].As<Napi::Function>(), "hull:layer-decoder", 0, 1);
-  handle->decoder->Start(tsfn);
+  // A 9th argument false reads the blob with pread even where it could be mapped (tests).
+  handle->decoder->Start(tsfn, info.Length() < 9 || info[8].ToBoolean());
   return Napi::External<Handle>::New(env, handle, [](Napi::Env, Handle* h) { delete h; });
 }
 

@@ -34,6 +34,7 @@ interface DecoderNative {
     buffers: Buffer[],
     /** final: the decoder's threads are done (its last buffers may still be ready to take). */
     notify: (final: boolean) => void,
+    map?: boolean,
   ): object;
   /** [index, length] of a ready buffer; -1 none yet (notify follows), -2 the end, -3 failed. */
   layerDecoderTake(h: object): [number, number] | -1 | -2 | -3;
@@ -61,6 +62,8 @@ export interface NativeDecodeOptions {
   /** Bytes decoded ahead of the consumer (the ring's size, in CHUNK buffers). */
   window: number;
   lend: boolean;
+  /** false: a gzip blob is read with pread rather than mapped (the fallback path; tests). */
+  mmap?: boolean;
 }
 
 const CHUNK = 1 << 20;
@@ -128,6 +131,7 @@ export class NativeDecodedLayer extends Readable {
         if (final) this.decoded();
         this.pump();
       },
+      opts.mmap ?? true,
     );
   }
 

@@ -44,6 +44,8 @@ export interface DecodeLayerOptions {
    * each chunk out, and stops when all of them are lent.
    */
   lend?: boolean;
+  /** Natively decoded gzip: false reads the blob with pread instead of mapping it (tests). */
+  mmap?: boolean;
 }
 
 const WORKER_URL = new URL('./decode-worker.js', import.meta.url);
@@ -87,6 +89,7 @@ export function decodeLayer(opts: DecodeLayerOptions): DecodedStream {
         diff: opts.diff,
         window: opts.window ?? DEFAULT_WINDOW,
         lend: opts.lend ?? false,
+        mmap: opts.mmap,
       });
   } catch (err) {
     closeSync(opts.fd);

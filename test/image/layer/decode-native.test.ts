@@ -40,7 +40,12 @@ function gzipLayer(): { path: string; blob: Buffer; tar: Buffer } {
   return { path, blob, tar };
 }
 
-function open(path: string, blob: Buffer, tar: Buffer, extra: { lend?: boolean; window?: number } = {}) {
+function open(
+  path: string,
+  blob: Buffer,
+  tar: Buffer,
+  extra: { lend?: boolean; window?: number; mmap?: boolean } = {},
+) {
   const fd = openSync(path, 'r');
   const s = decodeLayer({
     fd,
@@ -143,6 +148,54 @@ describe('native layer decoder', { skip: !isal && 'no ISA-L' }, () => {
       })(),
       (err: Error & { code?: string }) => err.code === 'DIGEST_MISMATCH' && /the diff/.test(err.message),
     );
+  });
+
+  it('a blob read with pread (the fallback where mmap fails) decodes and fails exactly as a mapped one', async () => {
+    const drain = async (s: NodeJS.ReadableStream): Promise<Buffer> => {
+      const chunks: Buffer[] = [];
+      for await (const c of s) chunks.push(Buffer.from(c as Buffer));
+      return Buffer.concat(chunks);
+    };
+    const { path, blob, tar } = gzipLayer();
+    for (const mmap of [true, false]) {
+      assert.ok((await drain(open(path, blob, tar, { mmap }).s)).equals(tar), `mmap ${mmap}`);
+    }
+    // A corrupt byte: the blob's digest names the cause, whichever way it was read.
+    const bad = Buffer.from(blob);
+    const at = bad.length >> 1;
+    bad[at] = (bad[at] as number) ^ 0x55;
+    const badPath = join(tempDir(), 'bad');
+    writeFileSync(badPath, bad);
+    // Cut short inside the deflate data, with the digest and size of what is there.
+    const cut = blob.subarray(0, blob.length >> 1);
+    const cutPath = join(tempDir(), 'cut');
+    writeFileSync(cutPath, cut);
+    for (const mmap of [true, false]) {
+      const s = decodeLayer({
+        fd: openSync(badPath, 'r'),
+        compression: 'gzip',
+        blob: { digest: digestOf(blob), size: blob.length, label: badPath },
+        diff: { digest: digestOf(tar), label: 'diff' },
+        mmap,
+      });
+      await assert.rejects(drain(s), (err: Error & { code?: string }) => {
+        assert.equal(err.code, 'DIGEST_MISMATCH', `mmap ${mmap}: ${err.message}`);
+        assert.match(err.message, new RegExp(`^${badPath}: content digest sha256:[0-9a-f]{64} does not match`));
+        return true;
+      });
+      const t = decodeLayer({
+        fd: openSync(cutPath, 'r'),
+        compression: 'gzip',
+        blob: { digest: digestOf(cut), size: cut.length, label: cutPath },
+        diff: { digest: digestOf(tar), label: 'diff' },
+        mmap,
+      });
+      await assert.rejects(drain(t), (err: Error & { code?: string }) => {
+        assert.equal(err.code, 'Z_BUF_ERROR', `mmap ${mmap}: ${err.message}`);
+        assert.match(err.message, /unexpected end of file/);
+        return true;
+      });
+    }
   });
 
   it('destroying the stream part-way stops the threads and closes the blob fd', async () => {
