@@ -5,16 +5,21 @@
  *   --tmpfs  write bundles to a tmpfs mounted for the run: ext4 file creation on the VMs is noisy.
  * Needs root (the fixture and umoci unpack without --rootless).
  *
- * Bundles are NOT deleted between runs: every run unpacks into its own fresh directory, and all
- * of them are deleted once, at the end. On ext4 here, creating inodes within ~30 s of deleting
- * thousands of them hits a kernel slow path (seconds of sys time in inode allocation), so a
- * per-run teardown made every run after the first measure the previous run's deletion rather
- * than the tool. The price is disk space (runs × tools bundles, checked before starting).
+ * On ext4, bundles are NOT deleted between runs: every run unpacks into its own fresh directory,
+ * and all of them are deleted once, at the end. On ext4 here, creating inodes within ~30 s of
+ * deleting thousands of them hits a kernel slow path (seconds of sys time in inode allocation),
+ * so a per-run teardown made every run after the first measure the previous run's deletion
+ * rather than the tool. The price is disk space (runs × tools bundles, checked before starting).
+ *
+ * On tmpfs each bundle is deleted right after its run (untimed). Kept, they filled the tmpfs
+ * with a fresh ~150 MB per run, and the later runs of both tools paid for memory this VM had
+ * never touched before (sys time doubled from about the ninth run on, hull's runs 0.62 → 0.92 s):
+ * the hypervisor's first touch, not the tool. Freed, every run writes into pages already in use.
  *
  * Reported per tool: wall time (median, min, max) and the CPU time (user + sys) of the tool's
  * process tree — on a 2-core VM, CPU is the real budget.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { freemem } from 'node:os';
 import { join } from 'node:path';
 import { debianImage, debianTag } from '../test/helpers/debian.js';
@@ -40,10 +45,10 @@ console.log(`image: ${layout}:${debianTag}, ${mb(sizes.compressed)} MB gzip, ${m
 
 const hullJs = join(repoRoot, 'dist/src/cli/hull.js');
 const haveHull = existsSync(hullJs);
-// Every bundle is kept until the end: budget one tar's worth plus 4 KiB per entry (~6.5k) and
+// A bundle: budget one tar's worth plus 4 KiB per entry (~6.5k) and
 // a quarter on top for directories and block rounding.
 const perBundle = Math.ceil((sizes.tar + 8000 * 4096) * 1.25);
-const need = runs * (haveHull ? 2 : 1) * perBundle;
+const need = (tmpfs ? 2 : runs * (haveHull ? 2 : 1)) * perBundle;
 const scratch = scratchDir({ tmpfs, prefix: 'hull-bench-unpack-', size: `${Math.ceil(need / 2 ** 20) + 256}m` });
 const free = tmpfs ? Math.min(freeBytes(scratch.dir), freemem()) : freeBytes(scratch.dir);
 if (free < need) {
@@ -52,14 +57,18 @@ if (free < need) {
   process.exit(1);
 }
 console.log(`bundles in ${scratch.dir}${tmpfs ? ' (tmpfs)' : ''}, ${mb(free)} MB free, up to ${mb(need)} MB used`);
-console.log('each run unpacks into a fresh directory; bundles are kept until the end and deleted once then');
-console.log("(deleting between runs makes ext4 pay for it in the next run's inode allocation)");
+if (tmpfs) console.log('each run unpacks into a fresh directory, deleted after the run (untimed)');
+else {
+  console.log('each run unpacks into a fresh directory; bundles are kept until the end and deleted once then');
+  console.log("(deleting between runs makes ext4 pay for it in the next run's inode allocation)");
+}
 
 // Each run unpacks into a path that doesn't exist yet (umoci refuses non-empty bundles).
 const unpacker = (name: string, argsFor: (bundle: string) => [string, string[]]): Tool<string> => ({
   name,
   setup: (i) => join(scratch.dir, `${name}-${i}`),
   run: (bundle) => run(...argsFor(bundle)),
+  teardown: tmpfs ? (bundle) => rmSync(bundle, { recursive: true, force: true }) : undefined,
 });
 
 const tools = [unpacker('umoci', (b) => ['umoci', ['unpack', '--image', `${layout}:${debianTag}`, b]])];
