@@ -222,6 +222,8 @@ class Decoder {
   // 51 MB layer), and the verify thread hashes it, off the inflate thread that bounds how fast
   // a layer comes. Anything else (or a failed mmap) is read with pread into in_ and hashed by
   // the inflate thread. Called before the threads start; unmapped once both have stopped.
+  // (A blob truncated in place while mapped would fault the reader; blobs are immutable: hull
+  // writes them by temp + rename and removes them by unlink, which leave a mapping intact.)
   void MapBlob() {
     struct stat st;
     if (fstat(fd_, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size <= 0) return;
