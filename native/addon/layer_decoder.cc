@@ -287,7 +287,7 @@ class Decoder {
 
   void RunInflate() {
     bool ok = blobHash_.ok() && (!hasDiff_ || diffHash_.ok());
-    if (!map_) in_.resize(readSize_);
+    if (gzip_ && !map_) in_.resize(readSize_);  // (an uncompressed blob is read into the ring)
     if (!ok) Fail(kInternal, 0);
     else if (gzip_) ok = InflateGzip();
     else ok = CopyPlain();
@@ -516,12 +516,6 @@ const EVP_MD* DigestNamed(const Napi::Value& v) {
 }
 
 }  // namespace
-
-// layerDecoderAvailable(gzip: boolean) -> boolean
-Napi::Value LayerDecoderAvailable(const Napi::CallbackInfo& info) {
-  bool gzip = info.Length() > 0 && info[0].ToBoolean();
-  return Napi::Boolean::New(info.Env(), !gzip || IsalInflate() != nullptr);
-}
 
 // layerDecoderNew(fd, gzip, blobAlgorithm, diffAlgorithm | null, blobSize (-1: unknown), readSize,
 //                 buffers: Buffer[], notify: (final) => void) -> handle; both threads start at

@@ -47,6 +47,24 @@ export function digestMismatch(label: string, actual: string, expected: string) 
 
 export type Verdict = ReturnType<typeof sizeMismatch> | null;
 
+/**
+ * A whole blob's verdict, from the bytes read and their digest (`algorithm:hex`): null when both
+ * match its descriptor (a size of -1 is not checked). Either decoder words it this way.
+ */
+export function blobVerdict(
+  blob: { digest: string; size: number; label: string },
+  bytes: number,
+  actual: string,
+): Verdict {
+  if (blob.size >= 0 && bytes !== blob.size) return sizeMismatch(blob.label, blob.size, bytes, bytes > blob.size);
+  return actual === blob.digest ? null : digestMismatch(blob.label, actual, blob.digest);
+}
+
+/** The tar's verdict against the config's diff_id, from its digest (`algorithm:hex`). */
+export function diffVerdict(diff: { digest: string; label: string }, actual: string): Verdict {
+  return actual === diff.digest ? null : digestMismatch(diff.label, actual, diff.digest);
+}
+
 /** ISA-L's inflate errors (isa-l/igzip_lib.h) as node:zlib words them for the same data. */
 export function isalError(rc: number): SerializedError {
   const words: Record<number, string> = {

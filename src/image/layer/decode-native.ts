@@ -19,7 +19,8 @@ import { closeSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import { getSystemErrorName } from 'node:util';
 import { native } from '../../native.js';
-import { digestMismatch, hullError, isalError, revive, sizeMismatch } from './decode-errors.js';
+import { parseDigest } from '../../oci/digest.js';
+import { blobVerdict, diffVerdict, hullError, isalError, revive, sizeMismatch } from './decode-errors.js';
 import type { GunzipTool, SerializedError } from './decode-protocol.js';
 
 /** The addon's side (layer_decoder.cc). */
@@ -92,7 +93,7 @@ export function nativeDecodes(compression: 'none' | 'gzip' | 'zstd', gunzip: Gun
   return typeof (native() as unknown as Partial<DecoderNative>).layerDecoderNew === 'function';
 }
 
-const algorithmOf = (digest: string): string => digest.slice(0, digest.indexOf(':'));
+const algorithmOf = (digest: string): string => parseDigest(digest).algorithm;
 
 export class NativeDecodedLayer extends Readable {
   readonly gunzip: GunzipTool['via'] | undefined;
@@ -195,10 +196,8 @@ export class NativeDecodedLayer extends Readable {
     if (res.failure === 2) return sizeMismatch(blob.label, blob.size, res.blobBytes, true);
     if (res.failure === 6) return { hull: false, code: 'EIO', message: `cannot hash ${blob.label}: OpenSSL failed` };
     // The blob first: when it is corrupt, that is the cause and a gzip error only its symptom.
-    if (blob.size >= 0 && res.blobBytes !== blob.size)
-      return sizeMismatch(blob.label, blob.size, res.blobBytes, res.blobBytes > blob.size);
-    const actual = `${algorithmOf(blob.digest)}:${res.blobDigest}`;
-    if (actual !== blob.digest) return digestMismatch(blob.label, actual, blob.digest);
+    const blobErr = blobVerdict(blob, res.blobBytes, `${algorithmOf(blob.digest)}:${res.blobDigest}`);
+    if (blobErr) return blobErr;
     if (res.failure === 3) return isalError(res.code);
     if (res.failure === 4) return { hull: false, code: 'Z_BUF_ERROR', message: 'unexpected end of file' };
     if (res.failure === 5) return { hull: false, code: 'Z_DATA_ERROR', message: 'invalid compressed data' };
@@ -206,8 +205,7 @@ export class NativeDecodedLayer extends Readable {
       return hullError('LAYER_INVALID', `${blob.label}: decoder failed`, blob.label, 'image-spec/layer.md');
     if (!diff) return null;
     // Same bytes, same algorithm: the diff_id matches exactly when it equals the (verified) blob digest.
-    const tar = this.diffIsBlob ? blob.digest : `${algorithmOf(diff.digest)}:${res.diffDigest}`;
-    return tar === diff.digest ? null : digestMismatch(diff.label, tar, diff.digest);
+    return diffVerdict(diff, this.diffIsBlob ? blob.digest : `${algorithmOf(diff.digest)}:${res.diffDigest}`);
   }
 
   /**

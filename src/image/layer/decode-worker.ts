@@ -22,7 +22,15 @@ import { createHash, type Hash } from 'node:crypto';
 import { readSync } from 'node:fs';
 import type { Duplex } from 'node:stream';
 import { parentPort } from 'node:worker_threads';
-import { digestMismatch, hullError, igzipFailure, serialize, sizeMismatch, type Verdict } from './decode-errors.js';
+import {
+  blobVerdict,
+  diffVerdict,
+  hullError,
+  igzipFailure,
+  serialize,
+  sizeMismatch,
+  type Verdict,
+} from './decode-errors.js';
 import type { ControlMessage, DecodeJob, DecodeMessage } from './decode-protocol.js';
 
 const port = parentPort;
@@ -60,7 +68,7 @@ class LayerJob {
   private onCredit: (() => void) | undefined;
   private readonly blobHash: { algorithm: string; hash: Hash };
   private blobSize = 0;
-  private blobVerdict: Verdict | undefined;
+  private blobChecked: Verdict | undefined;
   private readonly diffHash: { algorithm: string; hash: Hash } | undefined;
   private filePos = 0;
   private fileDone = false;
@@ -148,22 +156,19 @@ class LayerJob {
 
   /** The blob's verdict once all of it was read: null when digest and size match. */
   private checkBlob(): Verdict {
-    if (this.blobVerdict !== undefined) return this.blobVerdict;
-    const { size, digest, label } = this.job.blob;
-    if (size >= 0 && this.blobSize !== size)
-      this.blobVerdict = sizeMismatch(label, size, this.blobSize, this.blobSize > size);
-    else {
-      const actual = `${this.blobHash.algorithm}:${this.blobHash.hash.digest('hex')}`;
-      this.blobVerdict = actual === digest ? null : digestMismatch(label, actual, digest);
-    }
-    return this.blobVerdict;
+    if (this.blobChecked === undefined)
+      this.blobChecked = blobVerdict(
+        this.job.blob,
+        this.blobSize,
+        `${this.blobHash.algorithm}:${this.blobHash.hash.digest('hex')}`,
+      );
+    return this.blobChecked;
   }
 
   private checkDiff(): Verdict {
     const { diff } = this.job;
     if (!diff || !this.diffHash) return null;
-    const actual = `${this.diffHash.algorithm}:${this.diffHash.hash.digest('hex')}`;
-    return actual === diff.digest ? null : digestMismatch(diff.label, actual, diff.digest);
+    return diffVerdict(diff, `${this.diffHash.algorithm}:${this.diffHash.hash.digest('hex')}`);
   }
 
   /** Posts tar bytes, zero-copy when the chunk owns its whole ArrayBuffer (else copied into one that does). */
@@ -210,13 +215,7 @@ class LayerJob {
       this.post(chunk);
     }
     // Same bytes, same algorithm: the diff_id matches exactly when it equals the (verified) blob digest.
-    const err =
-      this.checkBlob() ??
-      (same
-        ? diff.digest === this.job.blob.digest
-          ? null
-          : digestMismatch(diff.label, this.job.blob.digest, diff.digest)
-        : this.checkDiff());
+    const err = this.checkBlob() ?? (same ? diffVerdict(diff, this.job.blob.digest) : this.checkDiff());
     if (err) this.fail(err);
     else this.succeed();
   }
